@@ -18,6 +18,7 @@ class MarcRecord:
     leader: str
     record_no: int  # 1-based position in the file
     fields: dict[str, list[str | DataField]] = field(default_factory=dict)
+    flavour: str = "marc21"  # "marc21" or "unimarc", decided per record from its tags
 
     def control(self, tag: str) -> str | None:
         """The first occurrence of control field ``tag`` (001, 005, 008 …)."""

@@ -1,0 +1,5 @@
+"""``python -m fundplanner`` is the same as the ``fundplanner`` command."""
+
+from fundplanner.cli import main
+
+main()

@@ -1,0 +1,150 @@
+"""The ``fundplanner`` command line: a thin shell over the package.
+
+Exit codes everywhere: 0 success, 1 a domain error (the message says how to fix it),
+2 a usage error (click's own). ``--json`` prints exactly one JSON object on stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from fundplanner import __version__
+from fundplanner.errors import FundplannerError
+from fundplanner.ingest import IngestOptions, IngestResult, read_catalogues
+from fundplanner.ingest.sniff import FORMAT_NAMES
+from fundplanner.model import ACQUISITION_KINDS, PROJECT_LANGUAGES
+
+#: Exit code for a run that could read nothing at all.
+EXIT_NOTHING_READ = 1
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="fundplanner")
+def cli() -> None:
+    """Plan the starting collection of a trilingual (Arabic / French / English) library."""
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([*FORMAT_NAMES, "tsv"], case_sensitive=False),
+    help="Read every FILE as this format instead of sniffing it from the bytes.",
+)
+@click.option(
+    "--mapping",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A TOML column mapping for CSV/XLSX files (see README, 'Column mapping').",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the candidate table here (CSV, UTF-8).",
+)
+@click.option(
+    "--problems",
+    "problems_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write every problem found (file, record, field, kind, message) here (CSV).",
+)
+@click.option(
+    "--acquisition",
+    type=click.Choice(ACQUISITION_KINDS),
+    help="How rows without their own acquisition column are acquired "
+    "(default: purchase when priced, else donation).",
+)
+@click.option("--origin", help="Where these titles ship from (a country or city code, e.g. FR).")
+@click.option("--currency", help="Currency of prices that name none (ISO 4217, e.g. JOD).")
+@click.option(
+    "--detector",
+    type=click.Choice(["lingua", "langdetect"]),
+    help="Language detector for records without language codes (default: the measured best).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
+def scan(
+    files: tuple[Path, ...],
+    fmt: str | None,
+    mapping: Path | None,
+    out: Path,
+    problems_out: Path | None,
+    acquisition: str | None,
+    origin: str | None,
+    currency: str | None,
+    detector: str | None,
+    as_json: bool,
+) -> None:
+    """Read catalogue FILEs (MARC21, UNIMARC, MARCXML, CSV, XLSX) into one candidate table.
+
+    Prints how many records were read, kept and rejected (by reason) and the languages
+    found. Exits 0 when anything was read, 1 when nothing could be.
+
+    Example: fundplanner scan dons.mrc libraire.xlsx --out candidats.csv --problems pb.csv
+    """
+    options = IngestOptions(
+        acquisition=acquisition,
+        origin=origin,
+        currency=currency.upper() if currency else None,
+        detector=detector,
+    )
+    try:
+        result = read_catalogues(files, format=fmt, mapping=mapping, options=options)
+        _write_csv(result.titles, out)
+        if problems_out is not None:
+            _write_csv(result.problems_frame(), problems_out)
+    except FundplannerError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except OSError as exc:
+        raise click.ClickException(f"cannot write the output: {exc}") from exc
+    summary = result.summary()
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False))
+    else:
+        _print_summary(result, summary, out, problems_out)
+    if result.records_read == 0:
+        sys.exit(EXIT_NOTHING_READ)
+
+
+def _write_csv(frame: Any, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False, encoding="utf-8")
+
+
+def _print_summary(
+    result: IngestResult, summary: dict[str, Any], out: Path, problems_out: Path | None
+) -> None:
+    echo = click.echo
+    echo(f"Files:    {len(result.files)}")
+    echo(f"Read:     {summary['read']} records")
+    echo(f"Kept:     {summary['kept']} candidates ({summary['works']} distinct works)")
+    echo(f"Rejected: {summary['rejected']}")
+    for reason, count in summary["rejected_by_reason"].items():
+        echo(f"  {reason:<20} {count}")
+    languages = summary["by_language"]
+    echo("Languages: " + ", ".join(f"{code} {n}" for code, n in languages.items()))
+    others = sum(n for code, n in languages.items() if code not in PROJECT_LANGUAGES)
+    if others:
+        echo(f"  ({others} candidates are in none of {', '.join(PROJECT_LANGUAGES)})")
+    echo(f"Warnings: {summary['warnings']}")
+    unreadable = [p for p in result.problems if p.record is None and p.severity.value == "error"]
+    for problem in unreadable:
+        echo(f"  ! {problem}", err=True)
+    echo(f"Candidates written to {out}")
+    if problems_out is not None:
+        echo(f"Problems written to {problems_out}")
+    elif result.problems:
+        echo("Use --problems FILE.csv to see every problem with its record and field.")
+
+
+def main() -> None:
+    cli(prog_name="fundplanner")
+
+
+if __name__ == "__main__":
+    main()

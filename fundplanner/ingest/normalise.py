@@ -1,0 +1,413 @@
+"""From raw rows (as readers found them) to canonical candidate rows.
+
+One :class:`Normaliser` per import: it holds the options and looked-up tables, and turns each
+:data:`~fundplanner.model.RawRow` into a canonical row dict (see ``CANDIDATE_SCHEMA``) plus the
+problems found on the way. A record is *rejected* (ERROR problem, no row) only when it cannot
+be a candidate at all: no title, or not a book. Everything else that is wrong (an invalid ISBN,
+an unreadable price or year) is a WARNING: the row is kept and that field left empty.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from fundplanner import classify, isbn, language, money, physical
+from fundplanner.errors import Kind, Problem, Severity
+from fundplanner.model import LIST_SEPARATOR, PROJECT_LANGUAGES, RawRow
+
+#: Leader/06 "type of record" values that are books or book-like (MARC21 and UNIMARC agree on
+#: these letters): a/t language material, e/f cartographic (atlases), c/d music scores.
+BOOK_RECORD_TYPES = frozenset("atefcd")
+
+_RECORD_TYPE_NAMES = {
+    "g": "projected medium (film, DVD)",
+    "i": "nonmusical sound recording",
+    "j": "musical sound recording",
+    "k": "two-dimensional graphic",
+    "l": "electronic resource",
+    "m": "computer file or multimedia",
+    "o": "kit",
+    "p": "mixed materials",
+    "r": "three-dimensional object",
+}
+
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+_YEAR_RE = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+_HIJRI_RE = re.compile(r"(?<!\d)(\d{3,4})\s*(?:هـ|ه\b|ھ|AH\b|H\b)")
+
+_ACQUISITION_WORDS = {
+    "donation": "donation",
+    "don": "donation",
+    "dons": "donation",
+    "gift": "donation",
+    "gratuit": "donation",
+    "free": "donation",
+    "هدية": "donation",
+    "تبرع": "donation",
+    "purchase": "purchase",
+    "achat": "purchase",
+    "buy": "purchase",
+    "شراء": "purchase",
+    "local_purchase": "local_purchase",
+    "local purchase": "local_purchase",
+    "achat local": "local_purchase",
+    "شراء محلي": "local_purchase",
+}
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """What an import needs to know beyond the file itself.
+
+    ``acquisition`` and ``origin`` apply to every row that does not say otherwise (a donor's
+    whole file ships from one place); ``rates`` convert prices to euros (None: the packaged table).
+    """
+
+    languages: tuple[str, ...] = PROJECT_LANGUAGES
+    detector: str | None = None
+    acquisition: str | None = None
+    origin: str | None = None
+    currency: str | None = None
+    rates: Mapping[str, float] | None = None
+    classification_tables: classify.ClassificationTables | None = None
+    max_year: int = field(default_factory=lambda: date.today().year + 1)
+
+
+@dataclass
+class Normaliser:
+    """Turns raw rows of one file into canonical rows; collects the problems it finds."""
+
+    file: str
+    source: str
+    format: str
+    options: IngestOptions = field(default_factory=IngestOptions)
+    problems: list[Problem] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._rates = (
+            self.options.rates if self.options.rates is not None else money.exchange_rates()
+        )
+        self._tables = self.options.classification_tables or classify.load_tables()
+
+    # -- problems ------------------------------------------------------------------------
+    def _problem(
+        self,
+        raw: RawRow,
+        field_name: str | None,
+        kind: Kind,
+        message: str,
+        severity: Severity = Severity.WARNING,
+        value: str | None = None,
+    ) -> None:
+        self.problems.append(
+            Problem(
+                file=self.file,
+                record=raw.get("record_no"),
+                control_number=raw.get("record_id") if raw.get("flavour") != "table" else None,
+                field=field_name,
+                kind=kind,
+                message=message,
+                severity=severity,
+                value=value,
+            )
+        )
+
+    def _field(self, raw: RawRow, key: str) -> str:
+        """The name of the place ``key`` came from, for messages (245 $a, 200 $a, column)."""
+        return FIELD_NAMES.get(raw.get("flavour", "table"), {}).get(key, key)
+
+    # -- the row -------------------------------------------------------------------------
+    def row(self, raw: RawRow) -> dict[str, Any] | None:
+        """The canonical row for ``raw``, or None when the record is rejected."""
+        if not self._is_book(raw):
+            return None
+        title = _text(raw.get("title"))
+        if not title:
+            self._problem(
+                raw,
+                self._field(raw, "title"),
+                Kind.MISSING_TITLE,
+                "the record has no title, so it cannot be selected; add the title in the "
+                "catalogue and export the record again",
+                Severity.ERROR,
+            )
+            return None
+        subtitle = _text(raw.get("subtitle"))
+        isbn13, group = self._isbn(raw)
+        hint = isbn.group_hint(group)
+        guess = language.resolve_language(
+            raw.get("languages") or (),
+            title,
+            subtitle,
+            summary=_text(raw.get("summary")),
+            from_marc=raw.get("flavour") != "table",
+            isbn_language=hint.language,
+            languages=self.options.languages,
+            backend=self.options.detector,
+        )
+        original = _first_code(raw.get("original_languages"))
+        record_languages = _all_codes(raw.get("languages"))
+        kind = classify.classify(
+            flavour=raw.get("flavour", "table"),
+            audience_code=raw.get("audience_code"),
+            literary_form=raw.get("literary_form"),
+            contents=raw.get("contents"),
+            dewey=_text(raw.get("dewey")),
+            audience_text=_text(raw.get("audience_text")),
+            category_text=_text(raw.get("category_text")),
+            title=title,
+            languages=record_languages or (guess.code,),
+            tables=self._tables,
+        )
+        pages = physical.parse_pages(_text(raw.get("extent")))
+        height = physical.parse_height_cm(_text(raw.get("dimensions")))
+        body = physical.estimate_physical(
+            pages=pages,
+            height_cm=height,
+            category=kind.category,
+            weight_kg=self._number(raw, "weight_kg"),
+        )
+        price, currency = self._price(raw)
+        return {
+            "source": self.source,
+            "record_id": _text(raw.get("record_id")) or str(raw.get("record_no")),
+            "format": self.format,
+            "isbn13": isbn13,
+            "isbn_group": group,
+            "title": title,
+            "subtitle": subtitle,
+            "title_latin": _text(raw.get("title_latin")),
+            "uniform_title": _text(raw.get("uniform_title")),
+            "authors": _join(raw.get("authors")),
+            "publisher": _text(raw.get("publisher")),
+            "year": self._year(raw),
+            "language": guess.code,
+            "language_method": guess.method,
+            "language_confidence": round(guess.confidence, 3),
+            "original_language": original,
+            "audience": kind.audience,
+            "category": kind.category,
+            "audience_method": kind.audience_method,
+            "category_method": kind.category_method,
+            "dewey": _text(raw.get("dewey")),
+            "pages": body.pages,
+            "height_cm": body.height_cm,
+            "thickness_cm": body.thickness_cm,
+            "weight_kg": body.weight_kg,
+            "physical_method": body.method,
+            "price": price,
+            "currency": currency,
+            "price_eur": money.to_eur(price, currency, self._rates),
+            "copies_offered": self._copies(raw),
+            "origin": _text(raw.get("origin")) or self.options.origin,
+            "acquisition": self._acquisition(raw, price),
+        }
+
+    def _is_book(self, raw: RawRow) -> bool:
+        """Leader/06 type of record (MARC21 and UNIMARC): printed language material and kin."""
+        record_type = (raw.get("record_type") or "a ")[:1]
+        if record_type in BOOK_RECORD_TYPES or record_type == " ":
+            return True
+        what = _RECORD_TYPE_NAMES.get(record_type, f"type {record_type!r}")
+        self._problem(
+            raw,
+            "leader/06",
+            Kind.NOT_A_BOOK,
+            f"the record describes a {what}, not a book; fundplanner plans printed books, so "
+            "it was left out (catalogue it separately if the library wants it)",
+            Severity.ERROR,
+            value=record_type,
+        )
+        return False
+
+    def _isbn(self, raw: RawRow) -> tuple[str | None, str | None]:
+        """The first valid ISBN of 020 $a / 010 $a / the ISBN column; invalid ones are warned."""
+        raws = [r for r in raw.get("isbns") or () if r and r.strip()]
+        if not raws:
+            return None, None
+        best, invalid = isbn.best_isbn(raws)
+        if best is None:
+            for bad in invalid:
+                self._problem(
+                    raw,
+                    self._field(raw, "isbns"),
+                    Kind.INVALID_ISBN,
+                    f"ISBN {bad.raw!r} is not valid: {bad.problem}",
+                    value=bad.raw,
+                )
+            return None, None
+        return best.isbn13, best.group
+
+    def _year(self, raw: RawRow) -> int | None:
+        """A publication year from 264/260 $c, 210/214 $d, 008/07-10 or a Year column.
+
+        Hijri years ("1420 هـ") are converted to the Gregorian year in which they mostly fall.
+        """
+        text = _text(raw.get("year"))
+        if not text:
+            return None
+        text = text.translate(_DIGITS)
+        hijri = _HIJRI_RE.search(text)
+        if hijri:
+            return round(int(hijri.group(1)) * 0.970229 + 621.5643)
+        for match in _YEAR_RE.finditer(text):
+            year = int(match.group(1))
+            if 1450 <= year <= self.options.max_year:
+                return year
+        if text.strip("[]?. ") and not set(text) <= set("u|-#? []."):
+            self._problem(
+                raw,
+                self._field(raw, "year"),
+                Kind.INVALID_NUMBER,
+                f"no publication year between 1450 and {self.options.max_year} in {text!r}; "
+                "the year was left empty",
+                value=text,
+            )
+        return None
+
+    def _price(self, raw: RawRow) -> tuple[float | None, str | None]:
+        text = _text(raw.get("price"))
+        column_currency = _text(raw.get("currency"))
+        if not text:
+            return None, None
+        parsed = money.parse_price(text)
+        if isinstance(parsed, money.PriceProblem):
+            self._problem(
+                raw, self._field(raw, "price"), Kind.INVALID_NUMBER, parsed.message, value=text
+            )
+            return None, None
+        currency = parsed.currency or _currency_code(column_currency) or self.options.currency
+        if parsed.amount > 0 and currency is None:
+            self._problem(
+                raw,
+                self._field(raw, "price"),
+                Kind.INVALID_CODE,
+                f"the price {text!r} names no currency; add a Currency column or pass "
+                "--currency so that it can be converted",
+                value=text,
+            )
+        return parsed.amount, currency
+
+    def _number(self, raw: RawRow, key: str) -> float | None:
+        text = _text(raw.get(key))
+        if not text:
+            return None
+        try:
+            value = float(text.translate(_DIGITS).replace(",", "."))
+        except ValueError:
+            self._problem(
+                raw,
+                self._field(raw, key),
+                Kind.INVALID_NUMBER,
+                f"{text!r} is not a number; the value was left empty",
+                value=text,
+            )
+            return None
+        return value if value > 0 else None
+
+    def _copies(self, raw: RawRow) -> int:
+        value = self._number(raw, "copies_offered")
+        if value is None:
+            return 1
+        if value != int(value):
+            self._problem(
+                raw,
+                self._field(raw, "copies_offered"),
+                Kind.INVALID_NUMBER,
+                f"{value} copies is not a whole number; counted as {int(value) or 1}",
+            )
+        return max(1, int(value))
+
+    def _acquisition(self, raw: RawRow, price: float | None) -> str:
+        text = (_text(raw.get("acquisition")) or "").casefold()
+        if text:
+            if text in _ACQUISITION_WORDS:
+                return _ACQUISITION_WORDS[text]
+            self._problem(
+                raw,
+                self._field(raw, "acquisition"),
+                Kind.INVALID_CODE,
+                f"unknown acquisition {text!r}; use donation, purchase or local_purchase",
+                value=text,
+            )
+        if self.options.acquisition:
+            return self.options.acquisition
+        return "purchase" if price else "donation"
+
+
+#: Where each RawRow key comes from, per flavour, for problem messages.
+FIELD_NAMES: dict[str, dict[str, str]] = {
+    "marc21": {
+        "title": "245 $a",
+        "isbns": "020 $a",
+        "year": "264/260 $c",
+        "price": "020 $c",
+        "languages": "008/35-37, 041 $a",
+        "extent": "300 $a",
+    },
+    "unimarc": {
+        "title": "200 $a",
+        "isbns": "010 $a",
+        "year": "210/214 $d",
+        "price": "010 $d",
+        "languages": "101 $a",
+        "extent": "215 $a",
+    },
+    "table": {
+        "title": "Title column",
+        "isbns": "ISBN column",
+        "year": "Year column",
+        "price": "Price column",
+        "copies_offered": "Copies column",
+        "weight_kg": "Weight column",
+        "acquisition": "Acquisition column",
+    },
+}
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, list | tuple):
+        value = next((v for v in value if v and str(v).strip()), None)
+        if value is None:
+            return None
+    text = str(value).strip()
+    return text or None
+
+
+def _join(values: Any) -> str | None:
+    if values is None:
+        return None
+    if isinstance(values, str):
+        return values.strip() or None
+    cleaned = [str(v).strip() for v in values if v and str(v).strip()]
+    return LIST_SEPARATOR.join(dict.fromkeys(cleaned)) or None
+
+
+def _all_codes(raws: Sequence[str] | None) -> tuple[str, ...]:
+    codes: list[str] = []
+    for raw in raws or ():
+        codes.extend(language.normalise_language_code(raw))
+    return tuple(dict.fromkeys(codes))
+
+
+def _first_code(raws: Sequence[str] | None) -> str | None:
+    codes = _all_codes(raws)
+    return codes[0] if codes else None
+
+
+def _currency_code(text: str | None) -> str | None:
+    if not text:
+        return None
+    parsed = money.parse_price(f"1 {text}")
+    if isinstance(parsed, money.Price) and parsed.currency:
+        return parsed.currency
+    return text.upper() if len(text) == 3 and text.isalpha() else None
+
+
+__all__ = ["FIELD_NAMES", "IngestOptions", "Normaliser"]
