@@ -66,6 +66,8 @@ class Kind(str, enum.Enum):
     ENCODING = "encoding"
     MISSING_TITLE = "missing_title"
     MISSING_COLUMN = "missing_column"
+    IGNORED_COLUMN = "ignored_column"
+    IGNORED_SHEET = "ignored_sheet"
     INVALID_ISBN = "invalid_isbn"
     INVALID_NUMBER = "invalid_number"
     INVALID_CODE = "invalid_code"
