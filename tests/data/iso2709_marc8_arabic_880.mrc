@@ -1,0 +1,1 @@
+00354     2200121   4500001000800000008004100008066000700049100002700056245003400083880003500117880003800152500004200190marc8-1240101s1985    le            000 1 ara d  c(31 6880-01aMahfuz, Najib.106880-02aAlf laylah wa-laylah.1 6100-01/(3/ra(3eMahX, fLjH(B106245-02/(3/ra(3Cda djdI hdjdI(B  aTexte arabe, prâesentation franðcais.
