@@ -11,6 +11,7 @@ stop a file; a file that cannot be read at all raises an :class:`~fundplanner.er
 
 from __future__ import annotations
 
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -55,6 +56,15 @@ class IngestResult:
     def rejected(self) -> int:
         """Records that were read but are not in ``titles`` (each has an ERROR problem)."""
         return self.records_read - len(self.titles)
+
+    @property
+    def rejected_records(self) -> set[tuple[str, int]]:
+        """(file, record number) of every record an ERROR problem rejected."""
+        return {
+            (p.file, p.record)
+            for p in self.problems
+            if p.severity is Severity.ERROR and p.record is not None
+        }
 
     def rejected_by_reason(self) -> dict[str, int]:
         """Rejected records counted by problem kind (one reason per record: the first)."""
@@ -103,6 +113,7 @@ def read_catalogue(
     name). Raises :class:`~fundplanner.errors.IngestError` only when the whole file is unusable.
     """
     data, file = _read_bytes(source, name)
+    data = _gunzip(data, file)
     fmt = parse_format(format) if isinstance(format, str) else format
     if fmt is None:
         fmt = sniff_format(data, file=file)
@@ -186,6 +197,30 @@ def _raw_rows(
         records = iter_marcxml(data, file=file)
     for item in records:
         yield item if isinstance(item, Problem) else fieldmap.extract(item)
+
+
+#: Largest catalogue a gzip file may expand to (a guard against decompression bombs).
+MAX_GUNZIPPED_BYTES = 1 << 30
+
+
+def _gunzip(data: bytes, file: str) -> bytes:
+    """The content of a gzip-compressed catalogue (catalogues are often mailed as .gz)."""
+    if not data.startswith(b"\x1f\x8b"):
+        return data
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        content = inflater.decompress(data, MAX_GUNZIPPED_BYTES)
+    except zlib.error as exc:
+        raise IngestError(
+            f"{file}: a damaged gzip file ({exc}); compress the catalogue again or send it "
+            "uncompressed."
+        ) from exc
+    if inflater.unconsumed_tail:
+        raise IngestError(
+            f"{file}: expands to more than {MAX_GUNZIPPED_BYTES >> 20} MB; split the catalogue "
+            "into smaller files."
+        )
+    return content
 
 
 def _read_bytes(source: Source, name: str | None) -> tuple[bytes, str]:

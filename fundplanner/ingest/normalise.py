@@ -183,7 +183,7 @@ class Normaliser:
             "title_latin": _text(raw.get("title_latin")),
             "uniform_title": _text(raw.get("uniform_title")),
             "authors": _join(raw.get("authors")),
-            "publisher": _text(raw.get("publisher")),
+            "publisher": _publisher(raw.get("publisher")),
             "year": self._year(raw),
             "language": guess.code,
             "language_method": guess.method,
@@ -378,6 +378,21 @@ def _text(value: Any) -> str | None:
             return None
     text = str(value).strip()
     return text or None
+
+
+#: "Publisher unknown" as cataloguers write it: ISBD "s.n." (sine nomine) and RDA 2.8.4.7.
+_NO_PUBLISHER = frozenset(
+    {"s.n.", "s. n.", "sn", "s.n", "publisher not identified", "éditeur non identifié",
+     "editeur non identifie", "sans éditeur", "unknown", "inconnu", "د.ن", "د. ن", "بدون ناشر"}
+)
+
+
+def _publisher(value: Any) -> str | None:
+    """The publisher, or None for the placeholders that mean "not identified"."""
+    text = _text(value)
+    if text is None or text.strip("[]").strip().casefold() in _NO_PUBLISHER:
+        return None
+    return text
 
 
 def _join(values: Any) -> str | None:

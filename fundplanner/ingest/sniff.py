@@ -80,9 +80,20 @@ def flavour_from_tags(tags: set[str]) -> Format:
 
 
 def looks_like_iso2709(head: bytes) -> bool:
-    """True when ``head`` starts with an ISO 2709 leader and has field terminators."""
+    """True when ``head`` starts with an ISO 2709 leader and has field terminators.
+
+    A clean leader matches :data:`_LEADER_RE`. Damaged leaders (control bytes in the entry
+    map at leader/20-23, a non-digit in the record length) still count when the directory
+    that follows starts with a well-formed 12-digit entry (tag, length, start).
+    """
     body = head.lstrip(b"\r\n\t \x00\xef\xbb\xbf")
-    return bool(_LEADER_RE.match(body[:24])) and b"\x1e" in body[:SNIFF_BYTES]
+    if b"\x1e" not in body[:SNIFF_BYTES]:
+        return False
+    if _LEADER_RE.match(body[:24]):
+        return True
+    leader, entry = body[:24], body[24:36]
+    digits_in_length = sum(c in b"0123456789" for c in leader[:5])
+    return entry.isdigit() and len(entry) == 12 and (digits_in_length >= 4 or leader[12:17].isdigit())
 
 
 def iso2709_tags(head: bytes, max_records: int = 20) -> set[str]:

@@ -1,0 +1,271 @@
+"""The whole ingest pipeline: bytes in, canonical candidate table plus problems out."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from pathlib import Path
+
+import pandas as pd
+import pymarc
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fundplanner.errors import FundplannerError, IngestError, Kind, Severity, UnrecognisedFormat
+from fundplanner.ingest import IngestOptions, IngestResult, read_catalogue, read_catalogues
+from fundplanner.ingest.sniff import Format, sniff_format
+from fundplanner.model import CANDIDATE_SCHEMA
+
+
+def assert_every_record_accounted_for(result: IngestResult) -> None:
+    """Each record a reader found is a row of the table or an ERROR problem — never both."""
+    assert result.records_read == len(result.titles) + len(result.rejected_records)
+
+
+def assert_canonical(frame: pd.DataFrame) -> None:
+    assert list(frame.columns) == list(CANDIDATE_SCHEMA)
+    for name, dtype in CANDIDATE_SCHEMA.items():
+        assert str(frame[name].dtype) == dtype, name
+
+
+def marc21_record(title: str | None, *, isbn: str = "2070408507", lang: str = "fre",
+                  leader6: str = "a", extra: list[pymarc.Field] | None = None) -> pymarc.Record:
+    record = pymarc.Record(force_utf8=True, leader=f"00000n{leader6}m a2200000 i 4500")
+    f008 = list(" " * 40)
+    f008[35:38] = lang
+    record.add_field(pymarc.Field(tag="001", data=f"id-{title}"))
+    record.add_field(pymarc.Field(tag="008", data="".join(f008)))
+    record.add_field(pymarc.Field(tag="020", indicators=pymarc.Indicators(" ", " "),
+                                  subfields=[pymarc.Subfield("a", isbn), pymarc.Subfield("c", "7,50 EUR")]))
+    if title is not None:
+        record.add_field(pymarc.Field(tag="245", indicators=pymarc.Indicators("1", "0"),
+                                      subfields=[pymarc.Subfield("a", title)]))
+    for field in extra or []:
+        record.add_field(field)
+    return record
+
+
+def marc_bytes(*records: pymarc.Record) -> bytes:
+    return b"".join(r.as_marc() for r in records)
+
+
+# -- sniffing ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fixture", "expected"),
+    [
+        ("iso2709_marc8_arabic_880.mrc", Format.MARC21),
+        ("iso2709_unimarc_utf8_blank_leader09_arabic_200.mrc", Format.UNIMARC),
+        ("marcxml_no_namespace.xml", Format.MARCXML),
+        ("marcxml_namespaced_prefix.xml", Format.MARCXML),
+        ("marcxml_unimarc_slim.xml", Format.UNIMARCXML),
+        ("table_cp1252_french_semicolon.csv", Format.CSV),
+        ("table_utf16le_bom.csv", Format.CSV),
+        ("table_tab_separated.tsv", Format.CSV),
+        ("table_prices_usd_jod.xlsx", Format.XLSX),
+    ],
+)
+def test_format_is_sniffed_from_the_bytes_not_the_name(data_dir: Path, fixture: str, expected: Format,
+                                                      tmp_path: Path) -> None:
+    renamed = tmp_path / "catalogue.dat"  # the extension says nothing
+    renamed.write_bytes((data_dir / fixture).read_bytes())
+    assert sniff_format(renamed.read_bytes()) is expected
+    assert read_catalogue(renamed).format is expected
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (b"", "empty"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, ".xls"),
+        (b"=LDR  00000nam a2200000 a 4500\n=245  10$aTitle", "MARCMaker"),
+        (b'{"title": "x"}', "JSON"),
+        (b'<?xml version="1.0"?><html><body>x</body></html>', "not MARCXML"),
+        (b"PK\x03\x04" + b"\x00" * 60, "zip"),
+    ],
+)
+def test_an_unrecognised_file_gets_one_clear_message(content: bytes, says: str) -> None:
+    with pytest.raises(UnrecognisedFormat) as caught:
+        read_catalogue(content, name="gift-list.bin")
+    assert "gift-list.bin" in str(caught.value)
+    assert says in str(caught.value)
+
+
+def test_a_gzip_compressed_catalogue_is_read(tmp_path: Path) -> None:
+    import gzip
+
+    path = tmp_path / "dons.mrc.gz"
+    path.write_bytes(gzip.compress(marc_bytes(marc21_record("Le Petit Prince"))))
+    result = read_catalogue(path)
+    assert result.titles["title"].tolist() == ["Le Petit Prince"]
+
+
+# -- canonical table ------------------------------------------------------------------------
+
+
+def test_a_marc21_record_becomes_a_canonical_row() -> None:
+    extra = [
+        pymarc.Field(tag="100", indicators=pymarc.Indicators("1", " "),
+                     subfields=[pymarc.Subfield("a", "Saint-Exupéry, Antoine de")]),
+        pymarc.Field(tag="264", indicators=pymarc.Indicators(" ", "1"),
+                     subfields=[pymarc.Subfield("b", "Gallimard,"), pymarc.Subfield("c", "1999")]),
+        pymarc.Field(tag="300", indicators=pymarc.Indicators(" ", " "),
+                     subfields=[pymarc.Subfield("a", "93 p. :"), pymarc.Subfield("c", "18 cm")]),
+        pymarc.Field(tag="082", indicators=pymarc.Indicators("0", "4"),
+                     subfields=[pymarc.Subfield("a", "843.912")]),
+    ]
+    result = read_catalogue(marc_bytes(marc21_record("Le petit prince", extra=extra)), name="don.mrc")
+    assert_canonical(result.titles)
+    row = result.titles.iloc[0]
+    assert row["source"] == "don.mrc"
+    assert row["isbn13"] == "9782070408504"
+    assert row["language"] == "fre" and row["language_method"] == "marc"
+    assert row["authors"] == "Saint-Exupéry, Antoine de"
+    assert row["publisher"] == "Gallimard"
+    assert row["year"] == 1999
+    assert row["pages"] == 93 and row["height_cm"] == 18
+    assert row["category"] == "fiction"
+    assert row["price"] == 7.5 and row["currency"] == "EUR" and row["price_eur"] == 7.5
+    assert row["acquisition"] == "purchase"
+    assert row["work_key"] == "isbn:9782070408504"
+    assert 0 < row["weight_kg"] < 1 and 0 < row["thickness_cm"] < 3
+
+
+def test_options_apply_to_rows_that_say_nothing() -> None:
+    options = IngestOptions(acquisition="donation", origin="FR")
+    row = read_catalogue(marc_bytes(marc21_record("Germinal")), options=options).titles.iloc[0]
+    assert row["acquisition"] == "donation" and row["origin"] == "FR"
+
+
+@pytest.mark.parametrize(
+    ("record", "kind"),
+    [
+        (marc21_record(None), Kind.MISSING_TITLE),
+        (marc21_record("A film", leader6="g"), Kind.NOT_A_BOOK),
+    ],
+)
+def test_rejected_records_are_errors_and_the_good_ones_still_come_in(record, kind) -> None:
+    data = marc_bytes(marc21_record("Premier"), record, marc21_record("Troisième", isbn="2070360024"))
+    result = read_catalogue(data, name="mixed.mrc")
+    assert result.titles["title"].tolist() == ["Premier", "Troisième"]
+    [error] = [p for p in result.problems if p.severity is Severity.ERROR]
+    assert (error.kind, error.record, error.file) == (kind, 2, "mixed.mrc")
+    assert_every_record_accounted_for(result)
+
+
+def test_an_invalid_isbn_is_a_warning_and_the_row_is_kept() -> None:
+    result = read_catalogue(marc_bytes(marc21_record("Nedjma", isbn="2070408504")), name="x.mrc")
+    assert result.titles["isbn13"].isna().all()
+    [problem] = result.problems
+    assert problem.kind is Kind.INVALID_ISBN and problem.severity is Severity.WARNING
+    assert problem.field == "020 $a" and problem.record == 1 and "2070408504" in problem.message
+
+
+def test_duplicates_across_files_share_a_work_key(tmp_path: Path) -> None:
+    first = tmp_path / "a.mrc"
+    first.write_bytes(marc_bytes(marc21_record("L'Étranger", isbn="2070360024")))
+    second = tmp_path / "b.csv"
+    second.write_text("Titre;Auteur;ISBN\nL'étranger;Camus, Albert;978-2-07-036002-4\n", encoding="utf-8")
+    result = read_catalogues([first, second])
+    assert len(result.titles) == 2
+    assert result.titles["work_key"].nunique() == 1
+    assert set(result.titles["source"]) == {"a.mrc", "b.csv"}
+
+
+def test_a_file_that_cannot_be_read_is_one_problem_and_the_others_still_come_in(tmp_path: Path) -> None:
+    good = tmp_path / "good.mrc"
+    good.write_bytes(marc_bytes(marc21_record("Germinal")))
+    bad = tmp_path / "bad.xls"
+    bad.write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 64)
+    result = read_catalogues([good, bad])
+    assert result.titles["title"].tolist() == ["Germinal"]
+    [problem] = result.problems
+    assert problem.kind is Kind.UNREADABLE_FILE and problem.file == str(bad)
+
+
+def test_a_missing_file_is_an_ingest_error_naming_it(tmp_path: Path) -> None:
+    with pytest.raises(IngestError, match="nowhere.mrc"):
+        read_catalogue(tmp_path / "nowhere.mrc")
+
+
+def test_a_text_stream_is_refused_with_a_fix() -> None:
+    with pytest.raises(IngestError, match="'rb'"):
+        read_catalogue(io.StringIO("Title\nx\n"))  # type: ignore[arg-type]
+
+
+def test_every_fixture_keeps_the_invariant(data_dir: Path) -> None:
+    for path in sorted(data_dir.iterdir()):
+        if path.suffix not in {".mrc", ".xml", ".csv", ".tsv", ".xlsx"}:
+            continue
+        try:
+            result = read_catalogue(path)
+        except FundplannerError:
+            continue
+        assert_canonical(result.titles)
+        assert_every_record_accounted_for(result)
+
+
+# -- property tests ---------------------------------------------------------------------------
+
+_SAMPLE = marc_bytes(*(marc21_record(f"Titre {n}", isbn="2070408507") for n in range(5)))
+
+
+@settings(max_examples=150)
+@given(st.data())
+def test_mutated_marc_never_raises_anything_but_our_errors(data: st.DataObject) -> None:
+    buffer = bytearray(_SAMPLE)
+    for _ in range(data.draw(st.integers(1, 8))):
+        position = data.draw(st.integers(0, len(buffer) - 1))
+        action = data.draw(st.sampled_from(["flip", "delete", "insert"]))
+        if action == "flip":
+            buffer[position] = data.draw(st.integers(0, 255))
+        elif action == "delete":
+            del buffer[position]
+        else:
+            buffer.insert(position, data.draw(st.sampled_from([0x1D, 0x1E, 0x1F, 0x20, 0xC3])))
+    try:
+        result = read_catalogue(bytes(buffer), name="mutated.mrc", format="marc21")
+    except FundplannerError:
+        return
+    assert_every_record_accounted_for(result)
+
+
+@given(st.binary(max_size=2000))
+def test_random_bytes_never_raise_anything_but_our_errors(blob: bytes) -> None:
+    try:
+        result = read_catalogue(blob, name="random.bin")
+    except FundplannerError:
+        return
+    assert_every_record_accounted_for(result)
+
+
+_CELL = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=30)
+
+
+@given(st.lists(st.tuples(_CELL, _CELL, _CELL), min_size=1, max_size=20))
+def test_every_csv_row_is_a_candidate_or_a_problem(rows: list[tuple[str, str, str]]) -> None:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(["Titre", "Auteur", "ISBN"])
+    writer.writerows(rows)
+    try:
+        result = read_catalogue(out.getvalue().encode("utf-8"), name="gift.csv", format="csv")
+    except FundplannerError:
+        return
+    assert_every_record_accounted_for(result)
+    non_blank = [r for r in rows if any(cell.strip() for cell in r)]
+    assert result.records_read == len(non_blank)
+
+
+def test_fixed_seed_shuffles_give_the_same_table() -> None:
+    records = [marc21_record(f"Titre {n}", isbn="2070408507") for n in range(6)]
+    first = read_catalogue(marc_bytes(*records), name="x.mrc").titles
+    random.Random(7).shuffle(records)
+    second = read_catalogue(marc_bytes(*records), name="x.mrc").titles
+    key = ["record_id"]
+    pd.testing.assert_frame_equal(
+        first.sort_values(key).reset_index(drop=True), second.sort_values(key).reset_index(drop=True)
+    )
