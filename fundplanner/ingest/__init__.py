@@ -81,7 +81,8 @@ class IngestResult:
     def problems_frame(self) -> pd.DataFrame:
         from fundplanner.errors import PROBLEM_COLUMNS
 
-        return pd.DataFrame([p.as_row() for p in self.problems], columns=list(PROBLEM_COLUMNS))
+        frame = pd.DataFrame([p.as_row() for p in self.problems], columns=list(PROBLEM_COLUMNS))
+        return frame.astype({"record": "Int64"})
 
     def summary(self) -> dict[str, Any]:
         """Counts for reports and ``scan --json``."""

@@ -151,8 +151,13 @@ def sniff_format(data: bytes, *, file: str = "<bytes>") -> Format:
             f"{file}: an old Excel 97-2003 (.xls) workbook; open it in Excel or LibreOffice "
             "and save it as .xlsx or CSV (UTF-8)."
         )
-    if looks_like_iso2709(head):
+    if looks_like_iso2709(head) or _has_marc_separators(head):
         return flavour_from_tags(iso2709_tags(head))
+    if _MARC8_ESCAPE_RE.search(head[:4096]):
+        raise UnrecognisedFormat(
+            f"{file}: MARC-8 encoded text (escape sequences such as ESC ( 3) without the ISO 2709 "
+            "record structure; export the records themselves as MARC21 or MARCXML."
+        )
     stripped = _strip_boms(head)
     if stripped.startswith(b"<"):
         try:
@@ -175,6 +180,18 @@ def sniff_format(data: bytes, *, file: str = "<bytes>") -> Format:
             f"{file}: binary data that is none of MARC (ISO 2709), MARCXML, CSV or XLSX."
         )
     return Format.CSV
+
+
+_MARC8_ESCAPE_RE = re.compile(rb"\x1b[()$,][0-9A-Za-z]")
+
+
+def _has_marc_separators(head: bytes) -> bool:
+    """A damaged leader but real ISO 2709 bytes: digits first, field and record terminators.
+
+    Delimited text never holds 0x1E (field terminator) or 0x1D (record terminator).
+    """
+    body = head.lstrip(b"\r\n\t \x00")
+    return body[:5].isdigit() and b"\x1e" in body and b"\x1d" in body
 
 
 def _strip_boms(head: bytes) -> bytes:
