@@ -95,19 +95,29 @@ def _extract_digits(raw: str) -> str:
 def _registration_group(isbn13: str) -> str | None:
     """``"978-2"`` from isbnlib's mask (offline range data); None when the range is unknown.
 
-    The group is read from the first 8 digits (978/979 + at most 5 group digits), so the
-    answer is cached by that prefix: isbnlib.mask costs ~20 µs, a cache hit ~0.1 µs.
+    Registration groups form a prefix code (ISBN Users' Manual §5: a group element is never
+    the start of another), so once "978-2" is known to be a group every ISBN starting with
+    9782 belongs to it. Known groups are remembered by their digits; isbnlib.mask (~20 µs)
+    runs only for an ISBN in a group not seen before.
     """
-    return _group_of_prefix(isbn13[:8], isbn13)
-
-
-@functools.lru_cache(maxsize=65536)
-def _group_of_prefix(prefix8: str, isbn13: str) -> str | None:
+    for length in range(4, 9):
+        group = _KNOWN_GROUPS.get(isbn13[:length])
+        if group is not None:
+            return group
+    if isbn13[:8] in _UNKNOWN_PREFIXES:
+        return None
     masked = isbnlib.mask(isbn13)
     if not masked:
+        _UNKNOWN_PREFIXES.add(isbn13[:8])
         return None
-    prefix, group, *_ = masked.split("-")
-    return f"{prefix}-{group}"
+    prefix, group_digits, *_ = masked.split("-")
+    group = f"{prefix}-{group_digits}"
+    _KNOWN_GROUPS[prefix + group_digits] = group
+    return group
+
+
+_KNOWN_GROUPS: dict[str, str] = {}
+_UNKNOWN_PREFIXES: set[str] = set()
 
 
 def _check_digit10(body: str) -> str:

@@ -277,7 +277,11 @@ def _check_languages(languages: Sequence[str]) -> tuple[str, ...]:
 
 @functools.cache
 def _lingua_detector(codes: tuple[str, ...], low_accuracy: bool = False) -> Any:
-    """A lingua detector for ``codes`` (MARC), built once and cached (models load lazily)."""
+    """A lingua detector for ``codes`` (MARC), built once and cached.
+
+    Models are preloaded: building takes ~0.7 s and ~200 MB once, after which a title costs
+    ~40 µs; with lazy loading every confidence call paid ~470 µs (measured, lingua 2.1).
+    """
     from lingua import IsoCode639_3, LanguageDetectorBuilder
 
     table = _code_table()
@@ -285,7 +289,7 @@ def _lingua_detector(codes: tuple[str, ...], low_accuracy: bool = False) -> Any:
         isos = [getattr(IsoCode639_3, table.iso639_2t[code].upper()) for code in codes]
     except AttributeError as exc:
         raise UsageError(f"lingua does not know one of {codes}: {exc}") from exc
-    builder = LanguageDetectorBuilder.from_iso_codes_639_3(*isos)
+    builder = LanguageDetectorBuilder.from_iso_codes_639_3(*isos).with_preloaded_language_models()
     if low_accuracy:
         builder = builder.with_low_accuracy_mode()
     return builder.build()
@@ -360,6 +364,17 @@ def detector_scores(
     raise UsageError(f"unknown detector backend {backend!r}: use one of {', '.join(BACKENDS)}")
 
 
+def prepare_detector(languages: Sequence[str] = PROJECT_LANGUAGES, backend: str | None = None) -> None:
+    """Build the detector now (lingua preloads its models: ~0.8 s, once per process).
+
+    Parallel ingest calls this before forking, so that the worker processes share the
+    loaded models instead of each loading them again.
+    """
+    if (backend or DEFAULT_BACKEND) == "lingua":
+        langs = _check_languages(languages)
+        _lingua_detector(langs + tuple(c for c in OTHER_LATIN_LANGUAGES if c not in langs))
+
+
 def apply_prior(
     scores: Mapping[str, float], prior: str | None, factor: float | None = None
 ) -> dict[str, float]:
@@ -400,6 +415,7 @@ def detect_language(
     prior: str | None = None,
     romanised_rule: bool = True,
     others: bool = True,
+    defer_detector: bool = False,
 ) -> LanguageGuess:
     """Language of a short text (a title), restricted to ``languages``; never raises on text.
 
@@ -408,7 +424,9 @@ def detect_language(
     ``prior`` is a language the ISBN registration group suggests (see
     :func:`fundplanner.isbn.group_hint`); ``others`` lets the detector recognise a few other
     Latin-script languages so their titles become ``und`` rather than ``fre``/``eng``.
-    The code is always one of ``languages`` or ``und``.
+    The code is always one of ``languages`` or ``und``. With ``defer_detector`` a text that
+    only the detector can judge gets :data:`PENDING` (``und``, method ``pending``) instead,
+    so that a caller can run the detector later, elsewhere (parallel ingest does).
     """
     langs = _check_languages(languages)
     backend = backend or DEFAULT_BACKEND
@@ -428,6 +446,8 @@ def detect_language(
         return LanguageGuess(UNDETERMINED, share, "script")
     if romanised_rule and "ara" in langs and romanised_arabic_score(text) >= ROMANISED_THRESHOLD:
         return LanguageGuess("ara", 0.9, "script")
+    if defer_detector:
+        return PENDING
     scores = detector_scores(text, langs, backend=backend, others=others)
     code, confidence = decide_from_scores(scores, langs, threshold)
     if prior and prior in scores:
@@ -441,6 +461,9 @@ def detect_language(
 # --------------------------------------------------------------------------- the chain
 
 _CODE_GUESSES: dict[tuple[str, bool], LanguageGuess] = {}
+
+#: What a deferred detection returns until the detector has run (see ``defer_detector``).
+PENDING = LanguageGuess(UNDETERMINED, 0.0, "pending")
 
 
 def _code_guess(code: str, from_marc: bool) -> LanguageGuess:
@@ -472,6 +495,7 @@ def resolve_language(
     isbn_language: str | None = None,
     languages: Sequence[str] = PROJECT_LANGUAGES,
     backend: str | None = None,
+    defer_detector: bool = False,
 ) -> LanguageGuess:
     """The language of one record by the DESIGN.md chain: codes, script, detector.
 
@@ -490,4 +514,6 @@ def resolve_language(
         share = round(profile.arabic / profile.letters, 3)
         return LanguageGuess(_arabic_script_code(profile), share, "script")
     text = " ".join(part for part in (head, summary) if part)
-    return detect_language(text, languages, backend=backend, prior=isbn_language)
+    return detect_language(
+        text, languages, backend=backend, prior=isbn_language, defer_detector=defer_detector
+    )

@@ -538,6 +538,7 @@ def iter_iso2709(
     *,
     file: str,
     wanted: Callable[[str], frozenset[str] | None] | None = None,
+    encoding: EncodingDecision | None = None,
 ) -> Iterator[MarcRecord | Problem]:
     """Yield one MarcRecord per readable record, or an ERROR Problem (record = 1-based
     position) for a record that cannot be read, plus WARNING Problems for repairs
@@ -545,11 +546,13 @@ def iter_iso2709(
 
     ``wanted(flavour)`` gives the tags to decode for a record of that flavour ("marc21" /
     "unimarc"); None decodes every field. 001 is always decoded (it names the record).
+    ``encoding`` is the file's decision when ``data`` is only a part of the file (parallel
+    ingest decides once, on the whole file); None decides from ``data``.
     """
     if not data.strip(_SEPARATORS):
         yield _file_problem(file, "the file is empty; export the catalogue again.")
         return
-    decision = decide_encoding(data)
+    decision = encoding or decide_encoding(data)
     utf8_everywhere = decision.encoding == UTF8 and decision.utf8_verified
     ctx = _Context(file, decision, wanted, {}, utf8_everywhere)
     records = 0

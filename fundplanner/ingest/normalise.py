@@ -74,6 +74,8 @@ class IngestOptions:
     currency: str | None = None
     rates: Mapping[str, float] | None = None
     classification_tables: classify.ClassificationTables | None = None
+    workers: int | None = None  # processes for a large MARC file; None: one per core, at most 2
+    defer_detection: bool = False  # leave detector-only languages "pending" (parallel parts)
     max_year: int = field(default_factory=lambda: date.today().year + 1)
 
 
@@ -86,6 +88,9 @@ class Normaliser:
     format: str
     options: IngestOptions = field(default_factory=IngestOptions)
     problems: list[Problem] = field(default_factory=list)
+    #: Row index -> summary, for rows whose language awaits the detector (defer_detection).
+    pending_summaries: dict[int, str | None] = field(default_factory=dict)
+    _rows: int = 0  # rows returned so far
 
     def __post_init__(self) -> None:
         self._rates = (
@@ -148,7 +153,10 @@ class Normaliser:
             isbn_language=hint.language,
             languages=self.options.languages,
             backend=self.options.detector,
+            defer_detector=self.options.defer_detection,
         )
+        if guess is language.PENDING:
+            self.pending_summaries[self._rows] = _text(raw.get("summary"))
         original = _first_code(raw.get("original_languages"))
         record_languages = _all_codes(raw.get("languages"))
         kind = classify.classify(
@@ -172,9 +180,10 @@ class Normaliser:
             weight_kg=self._number(raw, "weight_kg"),
         )
         price, currency = self._price(raw)
+        self._rows += 1
         return {
             "source": self.source,
-            "record_id": _text(raw.get("record_id")) or str(raw.get("record_no")),
+            "record_id": _text(raw.get("record_id")),  # read_catalogue fills the row number
             "format": self.format,
             "isbn13": isbn13,
             "isbn_group": group,
