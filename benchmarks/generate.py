@@ -86,7 +86,13 @@ def record_fields(n: int, rng: random.Random) -> list[tuple[str, bytes]]:
         _control("003", "FR-AuSB"),
         _control("005", "20250101120000.0"),
         _control("008", "".join(f008)),
-        _field("020", "  ", ("a", _isbn(rng, lang)), ("q", "br."), ("c", f"{rng.randint(5, 30)},00 EUR")),
+        _field(
+            "020",
+            "  ",
+            ("a", _isbn(rng, lang)),
+            ("q", "br."),
+            ("c", f"{rng.randint(5, 30)},00 EUR"),
+        ),
     ]
     if rng.random() < 0.1:
         fields.append(_field("041", "1 ", ("a", lang), ("h", rng.choice(("eng", "fre")))))
@@ -102,7 +108,13 @@ def record_fields(n: int, rng: random.Random) -> list[tuple[str, bytes]]:
     fields += [
         _field("250", "  ", ("a", f"{rng.randint(1, 5)}e éd.")),
         _field("264", " 1", ("a", "Paris :"), ("b", "Éditions Exemple,"), ("c", str(year))),
-        _field("300", "  ", ("a", f"{rng.randint(24, 600)} p. :"), ("b", "ill. ;"), ("c", f"{rng.randint(15, 30)} cm")),
+        _field(
+            "300",
+            "  ",
+            ("a", f"{rng.randint(24, 600)} p. :"),
+            ("b", "ill. ;"),
+            ("c", f"{rng.randint(15, 30)} cm"),
+        ),
         _field("490", "0 ", ("a", "Collection exemple")),
         _field("520", "  ", ("a", "Résumé : " + " ".join(rng.sample(words, 6)))),
     ]

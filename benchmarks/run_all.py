@@ -1,4 +1,4 @@
-"""`make bench`: every benchmark script, one after the other, printing ratios measured in one run."""
+"""`make bench`: every benchmark script in turn, each printing ratios measured in one run."""
 
 from __future__ import annotations
 

@@ -128,7 +128,13 @@ def _print_summary(
         echo(f"  {reason:<20} {count}")
     languages = summary["by_language"]
     echo("Languages: " + ", ".join(f"{code} {n}" for code, n in languages.items()))
-    others = sum(n for code, n in languages.items() if code not in PROJECT_LANGUAGES)
+    undetermined = languages.get("und", 0)
+    others = sum(n for code, n in languages.items() if code not in (*PROJECT_LANGUAGES, "und"))
+    if undetermined:
+        echo(
+            f"  ({undetermined} undetermined: no code and too short or unclear to detect;"
+            " a librarian decides, or give the file's language in a mapping)"
+        )
     if others:
         echo(f"  ({others} candidates are in none of {', '.join(PROJECT_LANGUAGES)})")
     echo(f"Warnings: {summary['warnings']}")

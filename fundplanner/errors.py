@@ -51,14 +51,14 @@ class UsageError(FundplannerError):
     """Arguments that cannot work together."""
 
 
-class Severity(str, enum.Enum):
+class Severity(enum.StrEnum):
     """``error``: the record was rejected. ``warning``: kept, with the field left empty."""
 
     ERROR = "error"
     WARNING = "warning"
 
 
-class Kind(str, enum.Enum):
+class Kind(enum.StrEnum):
     """What went wrong, as a closed set (reports group and count by it)."""
 
     UNREADABLE_FILE = "unreadable_file"

@@ -23,8 +23,13 @@ def write_marc(path: Path, titles: list[str | None]) -> Path:
         record.add_field(pymarc.Field(tag="001", data=f"r{n}"))
         record.add_field(pymarc.Field(tag="008", data=" " * 35 + "fre  "))
         if title:
-            record.add_field(pymarc.Field(tag="245", indicators=pymarc.Indicators("1", "0"),
-                                          subfields=[pymarc.Subfield("a", title)]))
+            record.add_field(
+                pymarc.Field(
+                    tag="245",
+                    indicators=pymarc.Indicators("1", "0"),
+                    subfields=[pymarc.Subfield("a", title)],
+                )
+            )
         records.append(record.as_marc())
     path.write_bytes(b"".join(records))
     return path
@@ -86,9 +91,19 @@ def test_usage_errors_exit_2(args: list[str]) -> None:
 def test_python_m_fundplanner_is_the_same_command(tmp_path: Path) -> None:
     marc = write_marc(tmp_path / "dons.mrc", ["Germinal"])
     done = subprocess.run(
-        [sys.executable, "-m", "fundplanner", "scan", str(marc), "--out", str(tmp_path / "o.csv"),
-         "--json"],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "fundplanner",
+            "scan",
+            str(marc),
+            "--out",
+            str(tmp_path / "o.csv"),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["kept"] == 1
@@ -99,6 +114,8 @@ def test_a_bad_mapping_file_is_a_domain_error(tmp_path: Path) -> None:
     table.write_text("Nom;Prix\nX;3\n", encoding="utf-8")
     mapping = tmp_path / "map.toml"
     mapping.write_text('[columns]\ntitle = "Intitulé"\n', encoding="utf-8")
-    code, output = run("scan", str(table), "--mapping", str(mapping), "--out", str(tmp_path / "o.csv"))
+    code, output = run(
+        "scan", str(table), "--mapping", str(mapping), "--out", str(tmp_path / "o.csv")
+    )
     assert code == 1
     assert "Intitulé" in output and "Nom" in output

@@ -62,13 +62,20 @@ def test_every_corpus_file_is_read_or_refused_clearly(corpus_dir: Path) -> None:
             continue
         kept, rejected = len(result.titles), result.rejected_records
         if result.records_read != kept + len(rejected):
-            failures.append(f"{entry['file']}: {result.records_read} read != {kept} + {len(rejected)}")
+            failures.append(
+                f"{entry['file']}: {result.records_read} read != {kept} + {len(rejected)}"
+            )
         errors = [p for p in result.problems if p.severity is Severity.ERROR]
-        if any(p.record is not None and not 1 <= p.record <= max(result.records_read, 1) for p in errors):
+        if any(
+            p.record is not None and not 1 <= p.record <= max(result.records_read, 1)
+            for p in errors
+        ):
             failures.append(f"{entry['file']}: a problem names a record that was not read")
         expected = pymarc_ok(entry["notes"])
         if expected and result.records_read < expected:
-            failures.append(f"{entry['file']}: read {result.records_read} records, pymarc reads {expected}")
+            failures.append(
+                f"{entry['file']}: read {result.records_read} records, pymarc reads {expected}"
+            )
     assert not failures, "\n".join(failures)
 
 

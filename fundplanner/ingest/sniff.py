@@ -25,7 +25,7 @@ _MARC21_TAGS = frozenset({"008", "245", "260", "264", "020", "082", "041", "100"
 _UNIMARC_TAGS = frozenset({"200", "210", "214", "215", "010", "101", "676", "700", "105"})
 
 
-class Format(str, enum.Enum):
+class Format(enum.StrEnum):
     """Supported catalogue formats (the value is what reports and the CLI show)."""
 
     MARC21 = "marc21"
@@ -54,7 +54,13 @@ FORMAT_NAMES = tuple(f.value for f in Format)
 def parse_format(name: str) -> Format:
     """The Format named ``name`` (``tsv`` is read as CSV with its delimiter sniffed)."""
     key = name.strip().lower().replace("-", "")
-    aliases = {"tsv": "csv", "iso2709": "marc21", "mrc": "marc21", "xml": "marcxml", "excel": "xlsx"}
+    aliases = {
+        "tsv": "csv",
+        "iso2709": "marc21",
+        "mrc": "marc21",
+        "xml": "marcxml",
+        "excel": "xlsx",
+    }
     key = aliases.get(key, key)
     try:
         return Format(key)
@@ -93,7 +99,9 @@ def looks_like_iso2709(head: bytes) -> bool:
         return True
     leader, entry = body[:24], body[24:36]
     digits_in_length = sum(c in b"0123456789" for c in leader[:5])
-    return entry.isdigit() and len(entry) == 12 and (digits_in_length >= 4 or leader[12:17].isdigit())
+    return (
+        entry.isdigit() and len(entry) == 12 and (digits_in_length >= 4 or leader[12:17].isdigit())
+    )
 
 
 def iso2709_tags(head: bytes, max_records: int = 20) -> set[str]:
@@ -195,7 +203,11 @@ def _has_marc_separators(head: bytes) -> bool:
 
 
 def _strip_boms(head: bytes) -> bytes:
-    for bom, codec in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+    for bom, codec in (
+        (b"\xef\xbb\xbf", "utf-8"),
+        (b"\xff\xfe", "utf-16-le"),
+        (b"\xfe\xff", "utf-16-be"),
+    ):
         if head.startswith(bom):
             if codec == "utf-8":
                 return head[len(bom) :].lstrip()
