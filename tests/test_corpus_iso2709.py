@@ -13,12 +13,10 @@ import csv
 import gzip
 import os
 import re
-import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from helpers import time_limit
 
 from fundplanner.errors import Problem, Severity
 from fundplanner.ingest.iso2709 import iter_iso2709, split_iso2709
@@ -66,22 +64,6 @@ UNSNIFFED = [
     for r in manifest_rows()
     if r["format"] in ("marc21-utf8", "marc8", "unimarc") and r not in ROWS
 ]
-
-
-@contextmanager
-def time_limit(seconds: int) -> Iterator[None]:
-    """Fail instead of hanging (SIGALRM: tests run in the main thread)."""
-
-    def expire(_signum, _frame):
-        raise TimeoutError(f"reading took more than {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def read_file(corpus: Path, name: str) -> tuple[bytes, list[MarcRecord | Problem]]:

@@ -9,13 +9,11 @@ from __future__ import annotations
 import csv
 import json
 import re
-import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import time_limit
 
 from fundplanner.cli import cli
 from fundplanner.errors import FundplannerError, Severity
@@ -29,20 +27,6 @@ SECONDS_PER_FILE = 30
 def manifest(corpus: Path) -> list[dict[str, str]]:
     with (corpus / "marc" / "MANIFEST.tsv").open(encoding="utf-8") as handle:
         return list(csv.DictReader(handle, delimiter="\t"))
-
-
-@contextmanager
-def time_limit(seconds: int, what: str) -> Iterator[None]:
-    def hung(signum: int, frame: object) -> None:
-        raise TimeoutError(f"{what} took more than {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, hung)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def pymarc_ok(notes: str) -> int | None:
