@@ -457,6 +457,8 @@ def read_dewey_cell(tables: ClassificationTables, cell: str) -> DeweyCell:
     before the number; "DOC 590" is non-fiction of the number's class. A cell with neither a
     code nor a number is read as words ("Roman policier").
     """
+    if _PLAIN_DEWEY.fullmatch(cell):  # fast path: most 082 $a cells are a bare number
+        return _plain_dewey_cell(tables, cell.replace(".", ""))
     text = fold_text(cell).translate(_DEWEY_NOISE)
     match = _DEWEY_NUMBER.search(text)
     digits = None if match is None else match[1] + (match[2] or "").replace(" ", "")
@@ -477,6 +479,22 @@ def read_dewey_cell(tables: ClassificationTables, cell: str) -> DeweyCell:
         category_method if category else None,
         audience,
         audience_method if audience else None,
+    )
+
+
+#: A cell that is only a Dewey number, "843" or "843.914" (ASCII digits, no shelf code).
+_PLAIN_DEWEY = re.compile(r"[0-9]{3}(?:\.[0-9]+)?")
+
+
+def _plain_dewey_cell(tables: ClassificationTables, digits: str) -> DeweyCell:
+    """:func:`read_dewey_cell` of a bare number: no shelf code, so the number decides."""
+    number = _dewey_lookup(tables, digits)
+    return DeweyCell(
+        digits,
+        number.category,
+        "dewey" if number.category else None,
+        number.audience,
+        "dewey" if number.audience else None,
     )
 
 

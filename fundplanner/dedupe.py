@@ -43,6 +43,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -402,19 +403,35 @@ def _hub_links(keys: Sequence[str | None]) -> Links:
     return rows, codes[rows].astype(np.int64)
 
 
+def _shared_key_links(*columns: Sequence[str | None]) -> Links:
+    """Link set joining the rows that share a non-null key in any of ``columns`` (one
+    namespace: a key of one column links to the same key in another)."""
+    rows = [row for column in columns for row, key in enumerate(column) if key is not None]
+    keys = [key for column in columns for key in column if key is not None]
+    codes, _uniques = pd.factorize(np.asarray(keys, dtype=object))
+    return np.asarray(rows, dtype=np.int64), codes.astype(np.int64)
+
+
 def _smallest_per_component(
     component: np.ndarray, *columns: Sequence[str | None]
 ) -> list[list[str | None]]:
     """For each column and each row, the smallest non-null value of that column among the rows
-    of the row's component."""
-    components = component.tolist()
+    of the row's component. A row alone in its component keeps its own value, so only the rows
+    of shared components are compared."""
+    sizes = np.bincount(component, minlength=len(component))
+    shared_rows = np.flatnonzero(sizes[component] > 1)
+    shared = list(zip(shared_rows.tolist(), component[shared_rows].tolist(), strict=True))
     results = []
     for values in columns:
         smallest: dict[int, str] = {}
-        for comp, value in zip(components, values, strict=True):
+        for row, comp in shared:
+            value = values[row]
             if value is not None and (comp not in smallest or value < smallest[comp]):
                 smallest[comp] = value
-        results.append([smallest.get(comp) for comp in components])
+        result = list(values)
+        for row, comp in shared:
+            result[row] = smallest.get(comp)
+        results.append(result)
     return results
 
 
@@ -465,8 +482,50 @@ def _standalone_labels(frame: pd.DataFrame, rows: list[int]) -> dict[int, str]:
     return labels
 
 
-def assign_work_keys(frame: pd.DataFrame) -> pd.DataFrame:
+@dataclass(frozen=True)
+class WorkKeyInputs:
+    """The matching keys of each row of a candidate table, in row order.
+
+    They depend on one row each (not on the language, which the parent of a parallel ingest
+    may still change), so each ingest worker computes them for its own rows
+    (:func:`row_keys`) and :func:`assign_work_keys` only links the clusters.
+    """
+
+    #: :func:`normalise_title` of ``title`` (MARC 245 $a, UNIMARC 200 $a).
+    titles: list[str]
+    #: :func:`author_key` of ``authors`` (MARC 100/700 $a, UNIMARC 700/701 $a).
+    authors: list[str]
+    #: :func:`normalise_title` of ``uniform_title`` (MARC 240/130 $a, UNIMARC 500 $a).
+    uniform_titles: list[str]
+
+    def __len__(self) -> int:
+        return len(self.titles)
+
+    @classmethod
+    def joined(cls, parts: Sequence[WorkKeyInputs]) -> WorkKeyInputs:
+        """The keys of the tables of ``parts`` put one after the other (``pd.concat``)."""
+        return cls(
+            titles=[key for part in parts for key in part.titles],
+            authors=[key for part in parts for key in part.authors],
+            uniform_titles=[key for part in parts for key in part.uniform_titles],
+        )
+
+
+def row_keys(frame: pd.DataFrame) -> WorkKeyInputs:
+    """The matching keys of each row of ``frame`` (a candidate table), each distinct text
+    keyed once (:func:`normalise_titles`, :func:`author_keys`)."""
+    return WorkKeyInputs(
+        titles=_mapped(_text_column(frame, "title"), normalise_titles),
+        authors=_mapped(_text_column(frame, "authors"), author_keys),
+        uniform_titles=_mapped(_text_column(frame, "uniform_title"), normalise_titles),
+    )
+
+
+def assign_work_keys(frame: pd.DataFrame, keys: WorkKeyInputs | None = None) -> pd.DataFrame:
     """A copy of the candidate table with ``work_key`` and ``work_group`` filled.
+
+    ``keys`` are the rows' matching keys when they were computed already (:func:`row_keys`:
+    a parallel ingest computes them in its workers); by default they are computed here.
 
     **work_key** (same edition, or same work in the same language): records are linked when they
     share an ``isbn13``, or share (:func:`normalise_title` of ``title``, :func:`author_key` of
@@ -495,58 +554,79 @@ def assign_work_keys(frame: pd.DataFrame) -> pd.DataFrame:
     translations name (else of its non-translation records, else of all), so it reads as the
     original edition; a work with no translation keeps its work_key as its work_group.
     """
-    out = frame.copy()
+    out = frame.copy(deep=False)  # copy-on-write: the caller's frame is never modified
     n_rows = len(out)
     if n_rows == 0:
         out["work_key"] = pd.Series(dtype="string")
         out["work_group"] = pd.Series(dtype="string")
         return out
+    if keys is None:
+        keys = row_keys(out)
+    elif len(keys) != n_rows:
+        raise ValueError(f"{len(keys)} rows of work key inputs for a table of {n_rows} rows")
 
-    titles = _mapped(_text_column(out, "title"), normalise_titles)
-    authors = _mapped(_text_column(out, "authors"), author_keys)
     languages = [lang.strip() or UNKNOWN_LANGUAGE for lang in _text_column(out, "language")]
-    isbns: list[str | None] = [
-        i.replace("-", "").strip() or None for i in _text_column(out, "isbn13")
-    ]
     ta_keys: list[str | None] = [
         f"{t}|{a}|{lang}" if t else None
-        for t, a, lang in zip(titles, authors, languages, strict=True)
+        for t, a, lang in zip(keys.titles, keys.authors, languages, strict=True)
     ]
+    work_keys = _work_keys(out, ta_keys)
+    out["work_key"] = pd.Series(work_keys, index=out.index, dtype="string")
+    out["work_group"] = pd.Series(
+        _work_groups(out, keys, languages, ta_keys, work_keys), index=out.index, dtype="string"
+    )
+    return out
 
+
+def _work_keys(frame: pd.DataFrame, ta_keys: list[str | None]) -> list[str]:
+    """Each row's work_key: clusters linked by ISBN-13 or by (title, author, language) key."""
+    n_rows = len(frame)
+    isbns: list[str | None] = [
+        i.replace("-", "").strip() or None for i in _text_column(frame, "isbn13")
+    ]
     clusters = _components(n_rows, [_hub_links(isbns), _hub_links(ta_keys)])
     smallest_isbn, smallest_ta = _smallest_per_component(clusters, isbns, ta_keys)
     standalone = [r for r in range(n_rows) if smallest_isbn[r] is None and smallest_ta[r] is None]
-    labels = _standalone_labels(out, standalone) if standalone else {}
-    work_keys = [
+    labels = _standalone_labels(frame, standalone) if standalone else {}
+    return [
         f"isbn:{isbn}" if isbn else f"ta:{ta}" if ta else f"row:{labels[row]}"
         for row, (isbn, ta) in enumerate(zip(smallest_isbn, smallest_ta, strict=True))
     ]
 
-    uniform = _mapped(_text_column(out, "uniform_title"), normalise_titles)
-    originals = [lang.strip() for lang in _text_column(out, "original_language")]
+
+def _work_groups(
+    frame: pd.DataFrame,
+    keys: WorkKeyInputs,
+    languages: list[str],
+    ta_keys: list[str | None],
+    work_keys: list[str],
+) -> list[str]:
+    """Each row's work_group (rules 1-3 of :func:`assign_work_keys`).
+
+    Without a translation in the table every group is one work_key (only translations link
+    work_keys), so the work_keys are returned as they are.
+    """
+    n_rows = len(frame)
+    uniform = keys.uniform_titles
+    if not any(uniform):  # a translation needs a uniform title
+        return list(work_keys)
+    originals = [lang.strip() for lang in _text_column(frame, "original_language")]
     translated = [
         bool(orig) and orig != lang and bool(u)
         for orig, lang, u in zip(originals, languages, uniform, strict=True)
     ]
-    work_identity = [t or None for t in ta_keys]
+    if not any(translated):
+        return list(work_keys)
     original_identity = [
         f"{u}|{a}|{orig}" if is_t else None
-        for u, a, orig, is_t in zip(uniform, authors, originals, translated, strict=True)
+        for u, a, orig, is_t in zip(uniform, keys.authors, originals, translated, strict=True)
     ]
     cross_identity = _cross_script_identities(
-        titles, authors, languages, uniform, originals, translated
+        keys.titles, keys.authors, languages, uniform, originals, translated
     )
-    shared = _hub_links([*work_identity, *original_identity, *cross_identity])
-    rows_of_hub_entry = np.tile(np.arange(n_rows, dtype=np.int64), 3)
-    groups = _components(n_rows, [_hub_links(work_keys), (rows_of_hub_entry[shared[0]], shared[1])])
-    group_names = _group_names(groups, work_keys, languages, originals, translated)
-    out["work_key"] = pd.Series(work_keys, index=out.index, dtype="string")
-    out["work_group"] = pd.Series(
-        group_names,
-        index=out.index,
-        dtype="string",
-    )
-    return out
+    shared = _shared_key_links(ta_keys, original_identity, cross_identity)
+    groups = _components(n_rows, [_hub_links(work_keys), shared])
+    return _group_names(groups, work_keys, languages, originals, translated)
 
 
 def _group_names(
@@ -616,10 +696,12 @@ def _cross_script_identities(
 
 
 __all__ = [
+    "WorkKeyInputs",
     "assign_work_keys",
     "author_key",
     "author_keys",
     "fold_arabic",
     "normalise_title",
     "normalise_titles",
+    "row_keys",
 ]

@@ -122,14 +122,25 @@ _UNKNOWN_PREFIXES: set[str] = set()
 
 def _check_digit10(body: str) -> str:
     """ISO 2108 ISBN-10 check character (mod 11, weights 10..2; 10 is written X)."""
-    remainder = (11 - sum(map(int.__mul__, _WEIGHTS10, map(int, body))) % 11) % 11
+    if body.isascii():  # fast path: ASCII digits weighted as bytes in C (each is 48 + digit)
+        codes = body.encode()
+        total = sum(map(int.__mul__, _WEIGHTS10, codes)) - 48 * sum(_WEIGHTS10[: len(codes)])
+    else:
+        total = sum(map(int.__mul__, _WEIGHTS10, map(int, body)))
+    remainder = (11 - total % 11) % 11
     return "X" if remainder == 10 else str(remainder)
 
 
 def _check_digit13(body: str) -> str:
     """ISO 2108 / EAN-13 check digit (mod 10, weights 1, 3, 1, 3 …)."""
-    digits = list(map(int, body))
-    return str((10 - (sum(digits[0::2]) + 3 * sum(digits[1::2])) % 10) % 10)
+    if body.isascii():  # fast path: ASCII digits summed as bytes in C (each is 48 + digit)
+        codes = body.encode()
+        odd, even = codes[0::2], codes[1::2]
+        total = sum(odd) - 48 * len(odd) + 3 * (sum(even) - 48 * len(even))
+    else:
+        digits = list(map(int, body))
+        total = sum(digits[0::2]) + 3 * sum(digits[1::2])
+    return str((10 - total % 10) % 10)
 
 
 def _length_problem(digits: str) -> str:
@@ -169,6 +180,18 @@ def _isbn13_problem(digits: str) -> str | None:
     return None
 
 
+def _is_clean_isbn13(raw: str) -> bool:
+    """13 ASCII digits, a 978/979 prefix and the right check digit: nothing to repair."""
+    return (
+        type(raw) is str
+        and len(raw) == 13
+        and raw.isascii()
+        and raw.isdigit()
+        and raw.startswith(("978", "979"))
+        and _check_digit13(raw[:12]) == raw[12]
+    )
+
+
 @functools.lru_cache(maxsize=65536)
 def normalise_isbn(raw: str) -> IsbnResult:
     """Normalise one raw ISBN string (MARC21 020 $a / UNIMARC 010 $a / an ISBN column).
@@ -176,10 +199,12 @@ def normalise_isbn(raw: str) -> IsbnResult:
     Never raises: an invalid string gives ``isbn13=None`` and a ``problem`` message.
     """
     try:
+        if _is_clean_isbn13(raw):  # fast path: most 020 $a are a bare, valid ISBN-13
+            return IsbnResult(isbn13=raw, group=_registration_group(raw), problem=None, raw=raw)
         digits = _extract_digits(raw or "")
         if len(digits) not in (10, 13):
             return _invalid(raw, _length_problem(digits))
-        if set(digits) == {"0"}:
+        if not digits.strip("0"):
             return _invalid(raw, "all zeros: a placeholder, not an ISBN — leave the ISBN empty")
         problem = _isbn10_problem(digits) if len(digits) == 10 else _isbn13_problem(digits)
         if problem is not None:

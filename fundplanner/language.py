@@ -303,10 +303,40 @@ def _lingua_code_of() -> dict[str, str]:
 
 def _lingua_scores(text: str, codes: tuple[str, ...]) -> dict[str, float]:
     detector = _lingua_detector(codes)
+    return _lingua_score_dict(detector.compute_language_confidence_values(text))
+
+
+def _lingua_scores_batch(texts: Sequence[str], codes: tuple[str, ...]) -> list[dict[str, float]]:
+    """:func:`_lingua_scores` of each text, through lingua's batch API, which spreads the
+    texts over the idle CPU cores (``compute_language_confidence_values_in_parallel``).
+
+    The values are those of the one-by-one call; lingua sums its n-gram probabilities in no
+    fixed order, so two calls (batch or not) may differ in the last bit of a float (measured:
+    at most 2e-15), far below the 3 decimals a confidence is rounded to.
+    """
+    if not texts:
+        return []
+    detector = _lingua_detector(codes)
+    batch = detector.compute_language_confidence_values_in_parallel(list(texts))
+    return [_lingua_score_dict(values) for values in batch]
+
+
+def _lingua_score_dict(values: Sequence[Any]) -> dict[str, float]:
+    """lingua's ``ConfidenceValue`` list as {MARC code: confidence}, in lingua's order."""
+    code_of = _lingua_language_codes()
+    return {code_of[value.language]: value.value for value in values}
+
+
+@functools.cache
+def _lingua_language_codes() -> dict[Any, str]:
+    """lingua ``Language`` → MARC code, for the languages of ``languages.csv``."""
+    from lingua import Language
+
     code_of = _lingua_code_of()
     return {
-        code_of[value.language.iso_code_639_3.name]: value.value
-        for value in detector.compute_language_confidence_values(text)
+        language: code_of[language.iso_code_639_3.name]
+        for language in Language.all()
+        if language.iso_code_639_3.name in code_of
     }
 
 
@@ -352,19 +382,34 @@ def detector_scores(
 ) -> dict[str, float]:
     """Raw detector scores (0-1) by MARC code for ``languages`` (+ other languages when
     ``others``: :data:`OTHER_LATIN_LANGUAGES` for lingua, ``mis`` for langdetect)."""
+    return detector_scores_batch([text], languages, backend=backend, others=others)[0]
+
+
+def detector_scores_batch(
+    texts: Sequence[str], languages: Sequence[str], *, backend: str, others: bool = True
+) -> list[dict[str, float]]:
+    """:func:`detector_scores` of each text; lingua scores them all in one parallel call."""
     langs = _check_languages(languages)
     if backend == "lingua":
         extra = tuple(c for c in OTHER_LATIN_LANGUAGES if c not in langs) if others else ()
-        return _lingua_scores(text, langs + extra)
+        if len(texts) == 1:
+            return [_lingua_scores(texts[0], langs + extra)]
+        return _lingua_scores_batch(texts, langs + extra)
     if backend == "langdetect":
-        scores = _langdetect_scores(text, langs)
-        if not others:
-            scores.pop("mis", None)
-        return scores
+        return [_langdetect_project_scores(text, langs, others) for text in texts]
     raise UsageError(f"unknown detector backend {backend!r}: use one of {', '.join(BACKENDS)}")
 
 
-def prepare_detector(languages: Sequence[str] = PROJECT_LANGUAGES, backend: str | None = None) -> None:
+def _langdetect_project_scores(text: str, langs: tuple[str, ...], others: bool) -> dict[str, float]:
+    scores = _langdetect_scores(text, langs)
+    if not others:
+        scores.pop("mis", None)
+    return scores
+
+
+def prepare_detector(
+    languages: Sequence[str] = PROJECT_LANGUAGES, backend: str | None = None
+) -> None:
     """Build the detector now (lingua preloads its models: ~0.8 s, once per process).
 
     Parallel ingest calls this before forking, so that the worker processes share the
@@ -430,9 +475,81 @@ def detect_language(
     """
     langs = _check_languages(languages)
     backend = backend or DEFAULT_BACKEND
-    if threshold is None:
-        threshold = DEFAULT_THRESHOLD.get(backend, 0.6)
-    text = title_proper(unicodedata.normalize("NFC", text or ""))
+    decided = _script_decision(text, langs, romanised_rule)
+    if isinstance(decided, LanguageGuess):
+        return decided
+    if defer_detector:
+        return PENDING
+    scores = detector_scores(decided, langs, backend=backend, others=others)
+    return _detector_decision(scores, langs, _threshold(threshold, backend), prior)
+
+
+def detect_languages(
+    texts: Sequence[str],
+    languages: Sequence[str] = PROJECT_LANGUAGES,
+    *,
+    backend: str | None = None,
+    threshold: float | None = None,
+    priors: Sequence[str | None] | None = None,
+    romanised_rule: bool = True,
+    others: bool = True,
+) -> list[LanguageGuess]:
+    """:func:`detect_language` of each text (``priors[i]`` is the prior of ``texts[i]``).
+
+    The same rules, thresholds and prior; the texts that reach the detector are scored in one
+    batch (lingua: on all idle cores), each distinct text once.
+    """
+    langs = _check_languages(languages)
+    backend = backend or DEFAULT_BACKEND
+    decided = [_script_decision(text, langs, romanised_rule) for text in texts]
+    waiting = [i for i, d in enumerate(decided) if isinstance(d, str)]
+    judged = _detector_guesses(
+        [str(decided[i]) for i in waiting],
+        [priors[i] if priors else None for i in waiting],
+        langs,
+        backend=backend,
+        threshold=_threshold(threshold, backend),
+        others=others,
+    )
+    guesses = [d if isinstance(d, LanguageGuess) else PENDING for d in decided]
+    for i, guess in zip(waiting, judged, strict=True):
+        guesses[i] = guess
+    return guesses
+
+
+def _detector_guesses(
+    texts: Sequence[str],
+    priors: Sequence[str | None],
+    langs: tuple[str, ...],
+    *,
+    backend: str,
+    threshold: float,
+    others: bool = True,
+) -> list[LanguageGuess]:
+    """The detector's guess for each text the script rules left to it (:func:`_detector_input`
+    already applied), with its prior; each distinct text is scored once, all in one batch."""
+    distinct = list(dict.fromkeys(texts))
+    scores = (
+        detector_scores_batch(distinct, langs, backend=backend, others=others) if distinct else []
+    )
+    scored = dict(zip(distinct, scores, strict=True))
+    return [
+        _detector_decision(scored[text], langs, threshold, prior)
+        for text, prior in zip(texts, priors, strict=True)
+    ]
+
+
+def _threshold(threshold: float | None, backend: str) -> float:
+    """The detector's share threshold: ``threshold``, else :data:`DEFAULT_THRESHOLD`."""
+    return DEFAULT_THRESHOLD.get(backend, 0.6) if threshold is None else threshold
+
+
+def _script_decision(
+    text: str, langs: tuple[str, ...], romanised_rule: bool
+) -> LanguageGuess | str:
+    """The guess of the script rules, or the text (:func:`_detector_input`) the detector must
+    judge."""
+    text = _detector_input(text)
     profile = script_profile(text)
     dominant = profile.dominant
     if dominant == "none":
@@ -446,9 +563,19 @@ def detect_language(
         return LanguageGuess(UNDETERMINED, share, "script")
     if romanised_rule and "ara" in langs and romanised_arabic_score(text) >= ROMANISED_THRESHOLD:
         return LanguageGuess("ara", 0.9, "script")
-    if defer_detector:
-        return PENDING
-    scores = detector_scores(text, langs, backend=backend, others=others)
+    return text
+
+
+def _detector_input(text: str | None) -> str:
+    """What the rules and the detector read of a text: NFC, the title proper."""
+    return title_proper(unicodedata.normalize("NFC", text or ""))
+
+
+def _detector_decision(
+    scores: Mapping[str, float], langs: tuple[str, ...], threshold: float, prior: str | None
+) -> LanguageGuess:
+    """The guess from detector scores: method ``detector``, or ``prior`` when the ISBN
+    group's language (:func:`apply_prior`) changed the decision."""
     code, confidence = decide_from_scores(scores, langs, threshold)
     if prior and prior in scores:
         code_p, confidence_p = decide_from_scores(apply_prior(scores, prior), langs, threshold)
@@ -505,15 +632,110 @@ def resolve_language(
     identified by their letters keep ``per`` / ``urd`` here, since they are real codes.
     ``isbn_language`` (from :func:`fundplanner.isbn.group_hint`) is a prior for the detector.
     """
+    decided = _chain_decision(record_codes, title, subtitle, summary, from_marc)
+    if isinstance(decided, LanguageGuess):
+        return decided
+    return detect_language(
+        decided, languages, backend=backend, prior=isbn_language, defer_detector=defer_detector
+    )
+
+
+def resolve_languages(
+    titles: Sequence[str | None],
+    subtitles: Sequence[str | None] | None = None,
+    *,
+    summaries: Sequence[str | None] | None = None,
+    record_codes: Sequence[Sequence[str]] | None = None,
+    isbn_languages: Sequence[str | None] | None = None,
+    from_marc: bool = True,
+    languages: Sequence[str] = PROJECT_LANGUAGES,
+    backend: str | None = None,
+) -> list[LanguageGuess]:
+    """:func:`resolve_language` of many records at once: the i-th guess is that of
+    ``titles[i]``, ``subtitles[i]``, ``summaries[i]``, ``record_codes[i]`` and
+    ``isbn_languages[i]`` (a missing sequence means None / no codes for every record).
+
+    Same chain, thresholds and ISBN prior; the texts that reach the detector are judged in one
+    batch (:func:`detect_languages`), which is what makes it fast.
+    """
+    count = len(titles)
+    decided = [
+        _chain_decision(
+            record_codes[i] if record_codes else (),
+            titles[i],
+            subtitles[i] if subtitles else None,
+            summaries[i] if summaries else None,
+            from_marc,
+        )
+        for i in range(count)
+    ]
+    waiting = [i for i, d in enumerate(decided) if isinstance(d, str)]
+    detected = detect_languages(
+        [str(decided[i]) for i in waiting],
+        languages,
+        backend=backend,
+        priors=[isbn_languages[i] for i in waiting] if isbn_languages else None,
+    )
+    guesses = [d if isinstance(d, LanguageGuess) else PENDING for d in decided]
+    for i, guess in zip(waiting, detected, strict=True):
+        guesses[i] = guess
+    return guesses
+
+
+def resolve_deferred_languages(
+    titles: Sequence[str | None],
+    subtitles: Sequence[str | None],
+    summaries: Sequence[str | None],
+    isbn_languages: Sequence[str | None],
+    *,
+    languages: Sequence[str] = PROJECT_LANGUAGES,
+    backend: str | None = None,
+) -> list[LanguageGuess]:
+    """The detector's guesses for records that :func:`resolve_language` left :data:`PENDING`
+    (``defer_detector``), in one batch; the i-th guess is for the i-th record.
+
+    A pending record has no usable code and its text passed the script rules (that is what
+    pending means), so only the detector's part of the chain runs: the same text (title proper,
+    subtitle, summary), threshold and ISBN prior as :func:`resolve_language`, hence the same
+    guess, without computing the script rules a second time.
+    """
+    langs = _check_languages(languages)
+    backend = backend or DEFAULT_BACKEND
+    texts = [
+        _detector_input(_chain_text(_chain_head(title, subtitle), summary))
+        for title, subtitle, summary in zip(titles, subtitles, summaries, strict=True)
+    ]
+    return _detector_guesses(
+        texts, isbn_languages, langs, backend=backend, threshold=_threshold(None, backend)
+    )
+
+
+def _chain_decision(
+    record_codes: Sequence[str],
+    title: str | None,
+    subtitle: str | None,
+    summary: str | None,
+    from_marc: bool,
+) -> LanguageGuess | str:
+    """Steps 1-2 of the chain (record codes, Arabic script of title + subtitle): their guess,
+    or the text (title proper, subtitle, summary) that :func:`detect_language` must judge."""
     code = _first_record_code(record_codes)
     if code is not None:
         return _code_guess(code, from_marc)
-    head = " ".join(part for part in (title_proper(title or ""), subtitle) if part)
+    head = _chain_head(title, subtitle)
     profile = script_profile(head)
     if profile.dominant == "arabic":
         share = round(profile.arabic / profile.letters, 3)
         return LanguageGuess(_arabic_script_code(profile), share, "script")
-    text = " ".join(part for part in (head, summary) if part)
-    return detect_language(
-        text, languages, backend=backend, prior=isbn_language, defer_detector=defer_detector
-    )
+    return _chain_text(head, summary)
+
+
+def _chain_head(title: str | None, subtitle: str | None) -> str:
+    """Title proper and subtitle: the text whose script step 2 of the chain reads."""
+    return " ".join(part for part in (title_proper(title or ""), subtitle) if part)
+
+
+def _chain_text(head: str, summary: str | None) -> str:
+    """Head and summary: the text the detector judges (a summary helps a title that is only
+    a name)."""
+    return " ".join(part for part in (head, summary) if part)

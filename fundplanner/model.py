@@ -116,5 +116,5 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
         column = frame[name] if name in frame else pd.Series(pd.NA, index=frame.index)
         if dtype in ("Int64", "Float64"):
             column = pd.to_numeric(column, errors="coerce")
-        out[name] = column.astype(dtype)
+        out[name] = column.astype(dtype)  # type: ignore[call-overload]  # dtype names are data
     return out

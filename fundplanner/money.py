@@ -18,7 +18,9 @@ from fundplanner.reference import load_csv, load_toml
 
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫٬", "01234567890123456789.,")
 _NUMBER_RE = re.compile(r"\d[\d\s.,'\u00a0\u202f]*")
-_FREE_WORDS = frozenset({"gratuit", "free", "gratis", "مجانا", "مجاني", "don", "donation", "hors commerce"})
+_FREE_WORDS = frozenset(
+    {"gratuit", "free", "gratis", "مجانا", "مجاني", "don", "donation", "hors commerce"}
+)
 _ISO_RE = re.compile(r"\b[A-Z]{3}\b")
 
 
@@ -60,7 +62,8 @@ def _currency_in(text: str) -> str | None:
     folded = text.casefold()
     symbols = _symbols()
     for word in sorted(symbols, key=len, reverse=True):
-        if word in folded and (not word.isalpha() or re.search(rf"(?<!\w){re.escape(word)}(?!\w)", folded)):
+        whole_word = rf"(?<!\w){re.escape(word)}(?!\w)"
+        if word in folded and (not word.isalpha() or re.search(whole_word, folded)):
             return symbols[word]
     iso = _ISO_RE.search(text)
     if iso and iso.group(0) in exchange_rates():

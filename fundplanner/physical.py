@@ -58,6 +58,8 @@ _VARIOUS_PAGINGS = re.compile(r"\d+\s*v\.?\s*\Z")  # "3 v. p." = 3 volumes, vari
 _BARE_NUMBER = re.compile(r"\s*\[?(\d+)(?:\.0+)?\]?\s*\Z")
 _ROMAN = re.compile(r"(?=[ivxl])(x{0,3}|xl|xc|l?x{0,3})(ix|iv|v?i{0,3})\Z")
 _ROMAN_VALUES = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
+#: An extent that is only a page count, "340 p." (ASCII digits).
+_PLAIN_PAGES = re.compile(r"([0-9]+) p\.?")
 _VOLUMES = re.compile(
     rf"(?<!\d)(\d+)\s*(?:volumes?|vols?|v|t|tomes?|bde?|bande|مجلدات|مجلد|مج|اجزاء|ج)(?!{_LETTER})"
 )
@@ -132,6 +134,9 @@ def parse_pages(extent: str | None) -> int | None:
     """
     if not extent:
         return None
+    plain = _PLAIN_PAGES.fullmatch(extent)
+    if plain is not None and int(plain[1]):  # fast path: most extents are just "340 p."
+        return int(plain[1])
     text = fold_text(extent)
     total, previous_end = 0, 0
     for match in _PAGE_UNIT.finditer(text):
@@ -168,6 +173,8 @@ _FORMAT = re.compile(
     r"|\b(?P<folio>folio|fol)\b"
 )
 _BARE_HEIGHT = re.compile(rf"\s*(?P<value>{_NUM})[^a-z]*\Z")
+#: A dimensions cell that is only a height in whole centimetres, "21 cm" (ASCII digits).
+_PLAIN_CM = re.compile(r"([0-9]+) cm\.?")
 _UNIT_CM = {"cm": 1.0, "mm": 0.1, "inches": 2.54, "inch": 2.54, "in": 2.54, '"': 2.54}
 _BARE_HEIGHT_RANGE = (5.0, 60.0)
 
@@ -194,6 +201,10 @@ def parse_height_cm(dimensions: str | None) -> float | None:
     """
     if not dimensions:
         return None
+    plain = _PLAIN_CM.fullmatch(dimensions)
+    if plain is not None:  # fast path: most dimensions are just "21 cm"
+        value = float(plain[1])
+        return round(value, 2) if value > 0 else None
     text = fold_text(dimensions)
     measure = _MEASURE.search(text)
     if measure is not None:
@@ -411,6 +422,8 @@ def _plausible(
     """``value`` if finite and within ``bounds``; else None, with a note for ``method``."""
     if value is None:
         return None
+    if (type(value) is int or type(value) is float) and bounds[0] <= value <= bounds[1]:
+        return float(value)  # fast path: a plain number in range (NaN and inf fail the test)
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -454,7 +467,9 @@ def _estimate(
     notes: list[str] = []
     good_pages = _plausible(pages, model.pages_range, "pages", notes)
     good_height = _plausible(height_cm, model.height_range, "height", notes)
-    good_weight = _plausible(weight_kg, model.weight_range, "weight", notes)
+    good_weight = (
+        None if weight_kg is None else _plausible(weight_kg, model.weight_range, "weight", notes)
+    )
     used_pages = good_pages if good_pages is not None else defaults.pages
     used_height = good_height if good_height is not None else defaults.height_cm
     if good_weight is not None:
@@ -471,7 +486,7 @@ def _estimate(
         height_cm=good_height,
         thickness_cm=round(thickness, 3),
         weight_kg=round(max(good_weight, model.min_weight_kg), 4),
-        method="; ".join([method, *notes]),
+        method="; ".join([method, *notes]) if notes else method,
     )
 
 

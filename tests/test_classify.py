@@ -18,6 +18,7 @@ from fundplanner.classify import (
     load_tables,
     normalise_words,
     parse_age,
+    read_dewey_cell,
 )
 from fundplanner.errors import ReferenceDataError
 from fundplanner.reference import reference_path
@@ -554,3 +555,16 @@ def test_classify_never_raises_and_stays_in_the_closed_sets(**fields: object) ->
 def test_parse_age_never_raises(text: str) -> None:
     age = parse_age(text)
     assert age is None or 0 <= age < 100
+
+
+@pytest.mark.parametrize("cell", ["843", "843.914", "741.5944", "398.2", "492.73", "000", "912"])
+def test_plain_dewey_fast_path_agrees_with_the_general_reader(cell: str) -> None:
+    """A bare number takes a fast path; a trailing blank sends it through the general reader."""
+    tables = load_tables()
+    assert read_dewey_cell(tables, cell) == read_dewey_cell(tables, cell + " ")
+
+
+@given(st.from_regex(r"[0-9]{3}(\.[0-9]{1,6})?", fullmatch=True))
+def test_any_plain_dewey_number_reads_as_through_the_general_reader(cell: str) -> None:
+    tables = load_tables()
+    assert read_dewey_cell(tables, cell) == read_dewey_cell(tables, cell + " ")

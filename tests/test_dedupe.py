@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from fundplanner import dedupe
 from fundplanner.dedupe import (
+    WorkKeyInputs,
     assign_work_keys,
     author_key,
     author_keys,
     fold_arabic,
     normalise_title,
     normalise_titles,
+    row_keys,
 )
 from fundplanner.model import to_candidate_frame
 
@@ -545,6 +549,85 @@ def test_every_row_gets_keys_and_shared_isbns_share_a_key(rows: list[Row]) -> No
     # a work key never spans two work groups
     assert (out.groupby("work_key")["work_group"].nunique() == 1).all()
     assert (assign_work_keys(to_candidate_frame(rows))["work_key"] == out["work_key"]).all()
+
+
+# --------------------------------------------------------------------------- precomputed keys
+
+
+@given(rows=rows_strategy)
+def test_keys_given_or_computed_give_the_same_table(rows: list[Row]) -> None:
+    frame = to_candidate_frame(rows)
+    pd.testing.assert_frame_equal(assign_work_keys(frame, row_keys(frame)), assign_work_keys(frame))
+
+
+@given(rows=rows_strategy, data=st.data())
+def test_keys_of_parts_joined_are_the_keys_of_the_joined_table(
+    rows: list[Row], data: st.DataObject
+) -> None:
+    cut = data.draw(st.integers(0, len(rows)))
+    first, second = to_candidate_frame(rows[:cut]), to_candidate_frame(rows[cut:])
+    joined = WorkKeyInputs.joined([row_keys(first), row_keys(second)])
+    assert joined == row_keys(pd.concat([first, second], ignore_index=True))
+
+
+def test_row_keys_are_the_matching_keys_of_each_row() -> None:
+    keys = row_keys(frame_of(PETIT_PRINCE_FR, AL_AMIR_LATIN, {"title": "Sans auteur"}))
+    assert keys.titles == ["petit prince", "امير الصغير", "sans auteur"]
+    assert keys.authors == ["saint exupery", "saint exupery", ""]
+    assert keys.uniform_titles == ["", "petit prince", ""]
+
+
+def test_keys_for_another_table_are_refused() -> None:
+    frame = frame_of(PETIT_PRINCE_FR, LITTLE_PRINCE_EN)
+    with pytest.raises(ValueError, match="1 rows of work key inputs for a table of 2 rows"):
+        assign_work_keys(frame, row_keys(frame.head(1)))
+
+
+@given(rows=rows_strategy)
+def test_a_translation_elsewhere_changes_no_other_group(rows: list[Row]) -> None:
+    """Without any translation the groups are the work keys as they are (a shortcut); one
+    unrelated translation sends the table through the general linking, which must agree."""
+    plain = [{**row, "uniform_title": None} for row in rows]
+    stranger: Row = {
+        "source": "z",
+        "record_id": "1",
+        "title": "Zzz",
+        "authors": "Nobody, N.",
+        "language": "eng",
+        "original_language": "ger",
+        "uniform_title": "Yyy xxx",
+    }
+    alone = assign_work_keys(to_candidate_frame(plain))
+    assert (alone["work_group"] == alone["work_key"]).all()
+    with_stranger = assign_work_keys(to_candidate_frame([*plain, stranger])).iloc[:-1]
+    pd.testing.assert_frame_equal(with_stranger, alone)
+
+
+def _smallest_by_scan(component: list[int], values: list[str | None]) -> list[str | None]:
+    """The definition: the smallest non-null value among the rows of each row's component."""
+    return [
+        min(
+            (v for c, v in zip(component, values, strict=True) if c == comp and v is not None),
+            default=None,
+        )
+        for comp in component
+    ]
+
+
+@given(
+    pairs=st.lists(
+        st.tuples(st.integers(0, 5), st.one_of(st.none(), st.sampled_from(["a", "b", "ab", "ب"]))),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_smallest_per_component_is_the_smallest_of_the_component(
+    pairs: list[tuple[int, str | None]],
+) -> None:
+    component = [min(c, len(pairs) - 1) for c, _value in pairs]
+    values = [value for _c, value in pairs]
+    (smallest,) = dedupe._smallest_per_component(np.asarray(component, dtype=np.int64), values)
+    assert smallest == _smallest_by_scan(component, values)
 
 
 @given(text=st.text(max_size=30))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import importlib.util
 import io
 import random
 from pathlib import Path
+from types import ModuleType
 
 import pandas as pd
 import pymarc
@@ -13,8 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fundplanner import dedupe
+from fundplanner import ingest as ingest_module
 from fundplanner.errors import FundplannerError, IngestError, Kind, Severity, UnrecognisedFormat
-from fundplanner.ingest import IngestOptions, IngestResult, read_catalogue, read_catalogues
+from fundplanner.ingest import IngestOptions, IngestResult, parts, read_catalogue, read_catalogues
 from fundplanner.ingest.sniff import Format, sniff_format
 from fundplanner.model import CANDIDATE_SCHEMA
 
@@ -30,18 +34,34 @@ def assert_canonical(frame: pd.DataFrame) -> None:
         assert str(frame[name].dtype) == dtype, name
 
 
-def marc21_record(title: str | None, *, isbn: str = "2070408507", lang: str = "fre",
-                  leader6: str = "a", extra: list[pymarc.Field] | None = None) -> pymarc.Record:
+def marc21_record(
+    title: str | None,
+    *,
+    isbn: str = "2070408507",
+    lang: str = "fre",
+    leader6: str = "a",
+    extra: list[pymarc.Field] | None = None,
+) -> pymarc.Record:
     record = pymarc.Record(force_utf8=True, leader=f"00000n{leader6}m a2200000 i 4500")
     f008 = list(" " * 40)
     f008[35:38] = lang
     record.add_field(pymarc.Field(tag="001", data=f"id-{title}"))
     record.add_field(pymarc.Field(tag="008", data="".join(f008)))
-    record.add_field(pymarc.Field(tag="020", indicators=pymarc.Indicators(" ", " "),
-                                  subfields=[pymarc.Subfield("a", isbn), pymarc.Subfield("c", "7,50 EUR")]))
+    record.add_field(
+        pymarc.Field(
+            tag="020",
+            indicators=pymarc.Indicators(" ", " "),
+            subfields=[pymarc.Subfield("a", isbn), pymarc.Subfield("c", "7,50 EUR")],
+        )
+    )
     if title is not None:
-        record.add_field(pymarc.Field(tag="245", indicators=pymarc.Indicators("1", "0"),
-                                      subfields=[pymarc.Subfield("a", title)]))
+        record.add_field(
+            pymarc.Field(
+                tag="245",
+                indicators=pymarc.Indicators("1", "0"),
+                subfields=[pymarc.Subfield("a", title)],
+            )
+        )
     for field in extra or []:
         record.add_field(field)
     return record
@@ -68,8 +88,9 @@ def marc_bytes(*records: pymarc.Record) -> bytes:
         ("table_prices_usd_jod.xlsx", Format.XLSX),
     ],
 )
-def test_format_is_sniffed_from_the_bytes_not_the_name(data_dir: Path, fixture: str, expected: Format,
-                                                      tmp_path: Path) -> None:
+def test_format_is_sniffed_from_the_bytes_not_the_name(
+    data_dir: Path, fixture: str, expected: Format, tmp_path: Path
+) -> None:
     renamed = tmp_path / "catalogue.dat"  # the extension says nothing
     renamed.write_bytes((data_dir / fixture).read_bytes())
     assert sniff_format(renamed.read_bytes()) is expected
@@ -108,16 +129,30 @@ def test_a_gzip_compressed_catalogue_is_read(tmp_path: Path) -> None:
 
 def test_a_marc21_record_becomes_a_canonical_row() -> None:
     extra = [
-        pymarc.Field(tag="100", indicators=pymarc.Indicators("1", " "),
-                     subfields=[pymarc.Subfield("a", "Saint-Exupéry, Antoine de")]),
-        pymarc.Field(tag="264", indicators=pymarc.Indicators(" ", "1"),
-                     subfields=[pymarc.Subfield("b", "Gallimard,"), pymarc.Subfield("c", "1999")]),
-        pymarc.Field(tag="300", indicators=pymarc.Indicators(" ", " "),
-                     subfields=[pymarc.Subfield("a", "93 p. :"), pymarc.Subfield("c", "18 cm")]),
-        pymarc.Field(tag="082", indicators=pymarc.Indicators("0", "4"),
-                     subfields=[pymarc.Subfield("a", "843.912")]),
+        pymarc.Field(
+            tag="100",
+            indicators=pymarc.Indicators("1", " "),
+            subfields=[pymarc.Subfield("a", "Saint-Exupéry, Antoine de")],
+        ),
+        pymarc.Field(
+            tag="264",
+            indicators=pymarc.Indicators(" ", "1"),
+            subfields=[pymarc.Subfield("b", "Gallimard,"), pymarc.Subfield("c", "1999")],
+        ),
+        pymarc.Field(
+            tag="300",
+            indicators=pymarc.Indicators(" ", " "),
+            subfields=[pymarc.Subfield("a", "93 p. :"), pymarc.Subfield("c", "18 cm")],
+        ),
+        pymarc.Field(
+            tag="082",
+            indicators=pymarc.Indicators("0", "4"),
+            subfields=[pymarc.Subfield("a", "843.912")],
+        ),
     ]
-    result = read_catalogue(marc_bytes(marc21_record("Le petit prince", extra=extra)), name="don.mrc")
+    result = read_catalogue(
+        marc_bytes(marc21_record("Le petit prince", extra=extra)), name="don.mrc"
+    )
     assert_canonical(result.titles)
     row = result.titles.iloc[0]
     assert row["source"] == "don.mrc"
@@ -148,7 +183,9 @@ def test_options_apply_to_rows_that_say_nothing() -> None:
     ],
 )
 def test_rejected_records_are_errors_and_the_good_ones_still_come_in(record, kind) -> None:
-    data = marc_bytes(marc21_record("Premier"), record, marc21_record("Troisième", isbn="2070360024"))
+    data = marc_bytes(
+        marc21_record("Premier"), record, marc21_record("Troisième", isbn="2070360024")
+    )
     result = read_catalogue(data, name="mixed.mrc")
     assert result.titles["title"].tolist() == ["Premier", "Troisième"]
     [error] = [p for p in result.problems if p.severity is Severity.ERROR]
@@ -168,14 +205,18 @@ def test_duplicates_across_files_share_a_work_key(tmp_path: Path) -> None:
     first = tmp_path / "a.mrc"
     first.write_bytes(marc_bytes(marc21_record("L'Étranger", isbn="2070360024")))
     second = tmp_path / "b.csv"
-    second.write_text("Titre;Auteur;ISBN\nL'étranger;Camus, Albert;978-2-07-036002-4\n", encoding="utf-8")
+    second.write_text(
+        "Titre;Auteur;ISBN\nL'étranger;Camus, Albert;978-2-07-036002-4\n", encoding="utf-8"
+    )
     result = read_catalogues([first, second])
     assert len(result.titles) == 2
     assert result.titles["work_key"].nunique() == 1
     assert set(result.titles["source"]) == {"a.mrc", "b.csv"}
 
 
-def test_a_file_that_cannot_be_read_is_one_problem_and_the_others_still_come_in(tmp_path: Path) -> None:
+def test_a_file_that_cannot_be_read_is_one_problem_and_the_others_still_come_in(
+    tmp_path: Path,
+) -> None:
     good = tmp_path / "good.mrc"
     good.write_bytes(marc_bytes(marc21_record("Germinal")))
     bad = tmp_path / "bad.xls"
@@ -187,12 +228,12 @@ def test_a_file_that_cannot_be_read_is_one_problem_and_the_others_still_come_in(
 
 
 def test_a_missing_file_is_an_ingest_error_naming_it(tmp_path: Path) -> None:
-    with pytest.raises(IngestError, match="nowhere.mrc"):
+    with pytest.raises(IngestError, match=r"nowhere\.mrc"):
         read_catalogue(tmp_path / "nowhere.mrc")
 
 
 def test_a_text_stream_is_refused_with_a_fix() -> None:
-    with pytest.raises(IngestError, match="'rb'"):
+    with pytest.raises(IngestError, match=r"'rb'"):
         read_catalogue(io.StringIO("Title\nx\n"))  # type: ignore[arg-type]
 
 
@@ -267,5 +308,137 @@ def test_fixed_seed_shuffles_give_the_same_table() -> None:
     second = read_catalogue(marc_bytes(*records), name="x.mrc").titles
     key = ["record_id"]
     pd.testing.assert_frame_equal(
-        first.sort_values(key).reset_index(drop=True), second.sort_values(key).reset_index(drop=True)
+        first.sort_values(key).reset_index(drop=True),
+        second.sort_values(key).reset_index(drop=True),
     )
+
+
+# -- a file read in parts -------------------------------------------------------------------
+
+
+def _generator() -> ModuleType:
+    """benchmarks/generate.py: seeded synthetic MARC21 (880 pairs, some blank 008/35-37)."""
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "generate.py"
+    spec = importlib.util.spec_from_file_location("fundplanner_bench_generate", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _datafield(tag: str, ind: str, *subfields: tuple[str, str]) -> tuple[str, bytes]:
+    body = ind.encode() + b"".join(b"\x1f" + c.encode() + v.encode() for c, v in subfields)
+    return tag, body + b"\x1e"
+
+
+def _book(n: int, f008_lang: str, isbn: str, *fields: tuple[str, bytes]) -> list[tuple[str, bytes]]:
+    f008 = list(" " * 40)
+    f008[35:38] = f008_lang
+    return [
+        ("001", f"extra{n}\x1e".encode()),
+        ("008", ("".join(f008) + "\x1e").encode()),
+        _datafield("020", "  ", ("a", isbn)),
+        *fields,
+    ]
+
+
+PETIT_PRINCE = _datafield("100", "1 ", ("a", "Saint-Exupéry, Antoine de"))
+#: An original and its translation (041 $h, 240 $a), and two records only the detector can
+#: judge (one with an English ISBN prior, 978-0); put at both ends of the file so that they
+#: fall in different parts.
+ORIGINAL = _book(
+    1, "fre", "9782070408504", PETIT_PRINCE, _datafield("245", "13", ("a", "Le petit prince"))
+)
+TRANSLATION = _book(
+    2,
+    "eng",
+    "9780156012195",
+    PETIT_PRINCE,
+    _datafield("041", "1 ", ("a", "eng"), ("h", "fre")),
+    _datafield("240", "10", ("a", "Le petit prince")),
+    _datafield("245", "14", ("a", "The little prince")),
+)
+NO_CODE_ENGLISH_PRIOR = _book(3, "   ", "9780747532699", _datafield("245", "10", ("a", "Emma")))
+NO_CODE = _book(4, "   ", "9782070360024", _datafield("245", "10", ("a", "Les malheurs de Sophie")))
+
+
+def _records_for_parts() -> list[list[tuple[str, bytes]]]:
+    """419 records with what a parallel read must get right across part boundaries: rows
+    without 001 (numbered by record), rejected records (problems with record numbers), exact
+    duplicates of records in another part, a translation whose original is in another part,
+    Arabic 880 pairs and records without language codes (from benchmarks/generate.py)."""
+    records = [list(fields) for fields in _generator().generate(400, seed=11)]
+    for n in range(5, len(records), 37):
+        records[n] = [f for f in records[n] if f[0] != "001"]
+    for n in range(20, len(records), 53):
+        records[n] = [f for f in records[n] if f[0] not in ("245", "880")]  # MISSING_TITLE
+    return [ORIGINAL, NO_CODE_ENGLISH_PRIOR, *records, *records[:15], TRANSLATION, NO_CODE]
+
+
+def _catalogue_bytes(records: list[list[tuple[str, bytes]]], fmt: str) -> bytes:
+    generate = _generator()
+    if fmt == "marc21":
+        return b"".join(generate.iso2709(fields) for fields in records)
+    body = "\n".join(
+        generate.to_marcxml(fields, generate.iso2709(fields)[:24].decode()) for fields in records
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<collection xmlns="http://www.loc.gov/MARC21/slim">\n'
+        f"{body}\n</collection>\n"
+    ).encode()
+
+
+@pytest.mark.parametrize("fmt", ["marc21", "marcxml"])
+def test_a_file_read_in_parts_gives_the_table_of_one_piece(
+    fmt: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = _catalogue_bytes(_records_for_parts(), fmt)
+    whole = read_catalogue(data, name=f"gen.{fmt}", options=IngestOptions(workers=1))
+
+    joined: list[int] = []  # parts joined, per parallel read
+    judged: list[int] = []  # rows left to the detector, per part
+    join, detect = ingest_module._joined, ingest_module._detect_pending
+
+    def join_spy(results: list) -> object:
+        joined.append(len(results))
+        return join(results)
+
+    def detect_spy(part: object, options: IngestOptions) -> None:
+        judged.append(len(part.pending))  # type: ignore[attr-defined]
+        detect(part, options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(parts, "MIN_BYTES_PER_PART", 1024)
+    monkeypatch.setattr(ingest_module, "_joined", join_spy)
+    monkeypatch.setattr(ingest_module, "_detect_pending", detect_spy)
+    split = read_catalogue(data, name=f"gen.{fmt}", options=IngestOptions(workers=3))
+
+    pieces = 3 * parts.PIECES_PER_WORKER
+    assert joined == [pieces] and len(judged) == pieces and sum(judged) > 5  # detector used
+    pd.testing.assert_frame_equal(split.titles, whole.titles)
+    assert split.problems == whole.problems
+    assert split.records_read == whole.records_read == 419
+    # the table holds what the parts had to agree on
+    titles = whole.titles
+    assert {"marc", "script", "detector", "prior"} <= set(titles["language_method"])
+    assert titles["record_id"].str.fullmatch(r"\d+").sum() == 11  # no 001: the record number
+    assert [p.kind for p in whole.problems] == [Kind.MISSING_TITLE] * 8
+    assert titles["work_key"].duplicated().sum() >= 15
+    prince = titles[titles["title"].str.contains("prince")]
+    assert prince["work_group"].tolist() == ["isbn:9782070408504"] * 2
+    assert prince["work_key"].nunique() == 2
+
+
+def test_several_files_are_linked_as_their_tables_joined(tmp_path: Path) -> None:
+    """read_catalogues links all rows once, with the matching keys each read computed: the same
+    table as linking the files' own tables put together."""
+    records = _records_for_parts()
+    first, second = tmp_path / "a.mrc", tmp_path / "b.xml"
+    first.write_bytes(_catalogue_bytes(records[:200], "marc21"))
+    second.write_bytes(_catalogue_bytes(records[200:], "marcxml"))
+    result = read_catalogues([first, second])
+    own = [read_catalogue(first).titles, read_catalogue(second).titles]
+    expected = dedupe.assign_work_keys(pd.concat(own, ignore_index=True))
+    pd.testing.assert_frame_equal(result.titles, expected)
+    assert (result.titles["work_group"] != result.titles["work_key"]).sum() == 1  # the translation
+    pd.testing.assert_frame_equal(read_catalogues([first]).titles, own[0])

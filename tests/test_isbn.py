@@ -10,7 +10,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fundplanner.isbn import GroupHint, best_isbn, fetch_metadata, group_hint, normalise_isbn
+from fundplanner.isbn import (
+    GroupHint,
+    _check_digit10,
+    _check_digit13,
+    best_isbn,
+    fetch_metadata,
+    group_hint,
+    normalise_isbn,
+)
 from fundplanner.reference import load_csv
 
 
@@ -58,6 +66,7 @@ INVALID = [
     ("0000000000", ["all zeros"]),
     ("0000000000000", ["all zeros"]),
     ("9772070408504", ["starts with 978 or 979"]),
+    ("9782070408505", ["check digit should be 4, not 5"]),  # bare 13 digits: fast path declines
     ("20X0408507", ["only the last character"]),
 ]
 
@@ -189,3 +198,15 @@ def test_fetch_metadata_gives_up_at_its_timeout_when_dns_hangs(
 
 def test_fetch_metadata_rejects_an_invalid_isbn_without_looking_up() -> None:
     assert fetch_metadata("9782070408505") is None
+
+
+#: Fullwidth digits: Unicode digits that int() reads but that are not ASCII.
+FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+@given(st.text(alphabet="0123456789", min_size=12, max_size=12))
+def test_check_digits_of_ascii_fast_path_and_other_digits_agree(body: str) -> None:
+    """ASCII digits are summed as bytes (fast path); other Unicode digits go through int()."""
+    wide = body.translate(FULLWIDTH)
+    assert _check_digit13(body) == _check_digit13(wide) == isbnlib.check_digit13(body)
+    assert _check_digit10(body[:9]) == _check_digit10(wide[:9]) == isbnlib.check_digit10(body[:9])

@@ -12,11 +12,17 @@ from hypothesis import strategies as st
 from fundplanner import language as lang
 from fundplanner.errors import UsageError
 from fundplanner.language import (
+    PENDING,
     PROJECT_LANGUAGES,
     LanguageGuess,
     detect_language,
+    detect_languages,
+    detector_scores,
+    detector_scores_batch,
     normalise_language_code,
+    resolve_deferred_languages,
     resolve_language,
+    resolve_languages,
 )
 
 CODES = [
@@ -151,6 +157,113 @@ def test_bad_arguments_are_usage_errors() -> None:
         detect_language("Le Petit Prince", ("fre", "xx"))
 
 
+# --------------------------------------------------------------------------- batches
+
+
+def _same(got: list[LanguageGuess], expected: list[LanguageGuess]) -> None:
+    """Guesses equal, confidences to 1e-9: lingua sums its probabilities in no fixed order, so
+    two calls may differ in a float's last bit (the table rounds confidences to 3 decimals)."""
+    assert [(g.code, g.method) for g in got] == [(g.code, g.method) for g in expected]
+    assert [g.confidence for g in got] == pytest.approx([g.confidence for g in expected], abs=1e-9)
+
+
+@pytest.mark.parametrize("backend", lang.BACKENDS)
+def test_resolve_languages_gives_the_guesses_of_resolve_language(backend: str) -> None:
+    cases = [(codes, title, kwargs) for codes, title, kwargs, _code, _method in CHAIN]
+    cases.append(([], "Madame Bovary", {"summary": "Une jeune femme de province s'ennuie."}))
+    cases.append(([], "Le Petit Prince", {}))  # a text twice: scored once, both rows answered
+    cases = [c for c in cases if c[2].get("from_marc", True)]
+    guesses = resolve_languages(
+        [title for _codes, title, _kwargs in cases],
+        [kwargs.get("subtitle") for _codes, _title, kwargs in cases],
+        summaries=[kwargs.get("summary") for _codes, _title, kwargs in cases],
+        record_codes=[codes for codes, _title, _kwargs in cases],
+        isbn_languages=[kwargs.get("isbn_language") for _codes, _title, kwargs in cases],
+        backend=backend,
+    )
+    _same(
+        guesses,
+        [resolve_language(codes, title, backend=backend, **kw) for codes, title, kw in cases],
+    )
+
+
+def test_resolve_languages_of_a_table_column() -> None:
+    guesses = resolve_languages(["Madame Bovary"], record_codes=[["fre"]], from_marc=False)
+    assert guesses == [LanguageGuess("fre", 1.0, "column")]
+    assert resolve_languages([]) == []
+
+
+@pytest.mark.parametrize("backend", lang.BACKENDS)
+def test_detect_languages_gives_the_guesses_of_detect_language(backend: str) -> None:
+    texts = [
+        "Harry Potter and the Philosopher's Stone",
+        "Les Malheurs de Sophie",
+        "موسم الهجرة إلى الشمال",
+        "Kitāb al-aghānī",
+        "Война и мир",
+        "Emma",
+        "Emma",
+        "",
+        "Cien años de soledad",
+    ]
+    priors = [None, "eng", None, None, None, "eng", None, "fre", "fre"]
+    batch = detect_languages(texts, backend=backend, priors=priors)
+    _same(
+        batch,
+        [detect_language(t, backend=backend, prior=p) for t, p in zip(texts, priors, strict=True)],
+    )
+    restricted = detect_languages(texts, ("fre", "eng"), backend=backend, threshold=0.9)
+    _same(
+        restricted,
+        [detect_language(t, ("fre", "eng"), backend=backend, threshold=0.9) for t in texts],
+    )
+
+
+def test_a_batch_refuses_what_a_single_call_refuses() -> None:
+    with pytest.raises(UsageError, match="backend"):
+        detect_languages(["Le Petit Prince"], backend="nope")
+    with pytest.raises(UsageError, match="language code"):
+        resolve_languages(["Le Petit Prince"], languages=("fre", "xx"))
+
+
+@pytest.mark.parametrize("backend", lang.BACKENDS)
+def test_batch_scores_are_the_one_by_one_scores(backend: str) -> None:
+    texts = ["The history of the Arab peoples", "Histoire de la littérature", "Der Prozess", "x"]
+    batch = detector_scores_batch(texts, PROJECT_LANGUAGES, backend=backend)
+    for text, scores in zip(texts, batch, strict=True):
+        single = detector_scores(text, PROJECT_LANGUAGES, backend=backend)
+        assert list(scores) == list(single)
+        assert list(scores.values()) == pytest.approx(list(single.values()), abs=1e-12)
+
+
+DEFERRED = [
+    # title, subtitle, summary, ISBN prior: records that only the detector can judge
+    ("Harry Potter and the Philosopher's Stone", None, None, None),
+    ("Emma", None, None, "eng"),
+    ("Germinal", "roman", None, "fre"),
+    ("Madame Bovary", None, "Une jeune femme de province rêve d'une vie romanesque.", None),
+    ("Le Petit Prince = The Little Prince", None, None, None),
+    ("Cien años de soledad", None, None, "fre"),
+    (None, "roman", None, None),
+]
+
+
+@pytest.mark.parametrize("backend", lang.BACKENDS)
+def test_deferred_records_get_the_guess_of_the_whole_chain(backend: str) -> None:
+    for title, subtitle, summary, prior in DEFERRED:
+        deferred = resolve_language(
+            [], title, subtitle, summary=summary, isbn_language=prior, defer_detector=True
+        )
+        assert deferred is PENDING, title  # the case is one the detector must judge
+    titles, subtitles, summaries, priors = (list(column) for column in zip(*DEFERRED, strict=True))
+    guesses = resolve_deferred_languages(titles, subtitles, summaries, priors, backend=backend)
+    expected = [
+        resolve_language([], t, s, summary=m, isbn_language=p, backend=backend)
+        for t, s, m, p in DEFERRED
+    ]
+    _same(guesses, expected)
+
+
 def _cases(data_dir: Path) -> list[dict[str, str]]:
     with (data_dir / "language_cases.tsv").open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
@@ -222,3 +335,13 @@ def test_normalise_language_code_never_raises_and_returns_known_codes(raw: str) 
     codes = normalise_language_code(raw)
     assert all(len(code) == 3 and code.isascii() and code.islower() for code in codes)
     assert "und" not in codes and "zxx" not in codes
+
+
+@settings(max_examples=40)
+@given(st.lists(st.tuples(TEXT, st.sampled_from([None, "fre", "eng", "ara"])), max_size=6))
+def test_detect_languages_agrees_with_detect_language_on_any_text(
+    items: list[tuple[str, str | None]],
+) -> None:
+    texts = [text for text, _prior in items]
+    priors = [prior for _text, prior in items]
+    _same(detect_languages(texts, priors=priors), [detect_language(t, prior=p) for t, p in items])

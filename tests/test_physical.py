@@ -329,3 +329,12 @@ def test_corpus_extents_and_dimensions_parse(corpus_dir: Path) -> None:
     assert page_like and cm_like
     assert [e for e in page_like if parse_pages(e) is None] == []
     assert [d for d in cm_like if parse_height_cm(d) is None] == []
+
+
+@given(st.integers(min_value=0, max_value=10**6))
+def test_plain_extent_and_height_fast_paths_agree_with_the_general_parsers(n: int) -> None:
+    """ "340 p." and "21 cm" take fast paths; a leading blank sends them through the parsers."""
+    for extent in (f"{n} p.", f"{n} p"):
+        assert parse_pages(extent) == parse_pages(f" {extent}")
+    for dimensions in (f"{n} cm", f"{n} cm."):
+        assert parse_height_cm(dimensions) == parse_height_cm(f" {dimensions}")

@@ -121,6 +121,30 @@ def read_catalogue(
     meets a damaged record makes the whole file be read again in one piece, so that every
     problem message (record numbers, byte offsets, XML lines) speaks of the whole file.
     """
+    file, fmt, result = _read_file(source, format, mapping, name=name, options=options)
+    with _gc_paused():
+        titles = dedupe.assign_work_keys(result.titles, result.keys)
+    return IngestResult(
+        titles=titles,
+        problems=result.problems,
+        format=fmt,
+        files=[file],
+        records_read=result.records_read,
+    )
+
+
+def _read_file(
+    source: Source,
+    format: Format | str | None,
+    mapping: str | Path | Mapping[str, Any] | None,
+    *,
+    name: str | None = None,
+    options: IngestOptions | None = None,
+) -> tuple[str, Format, _Part]:
+    """(file name, format, rows) of one file: every row has its record id and its language,
+    and its matching keys are computed; the work keys are left to the caller, which links the
+    rows of one file (:func:`read_catalogue`) or of all files at once (:func:`read_catalogues`).
+    """
     data, file = _read_bytes(source, name)
     data = _gunzip(data, file)
     fmt = parse_format(format) if isinstance(format, str) else format
@@ -129,16 +153,8 @@ def read_catalogue(
     job = _Job(data, fmt, file, name or Path(file).name, mapping, options or IngestOptions())
     with _gc_paused():
         result = _read_in_parts(job) or _read_part(job, data)
-        titles = result.titles
-        titles["record_id"] = titles["record_id"].fillna(result.record_nos.astype(str))
-        titles = dedupe.assign_work_keys(titles)
-    return IngestResult(
-        titles=titles,
-        problems=result.problems,
-        format=fmt,
-        files=[file],
-        records_read=result.records_read,
-    )
+        result.titles = _with_record_ids(result)
+    return file, fmt, result
 
 
 @dataclass(frozen=True)
@@ -153,13 +169,25 @@ class _Job:
 
 @dataclass
 class _Part:
-    """What one part of a file gave: rows (no work keys yet) and their record numbers."""
+    """What one part of a file gave: rows (no work keys yet), their record numbers and their
+    matching keys (computed where the rows were made, so that the parent only links them)."""
 
     titles: pd.DataFrame
     record_nos: pd.Series
     problems: list[Problem]
     records_read: int
+    keys: dedupe.WorkKeyInputs
     pending: dict[int, str | None] = field(default_factory=dict)  # row -> summary
+
+
+def _with_record_ids(part: _Part) -> pd.DataFrame:
+    """The part's titles, a row without a control number (MARC 001) numbered by its record
+    number in the file."""
+    titles = part.titles
+    missing = titles["record_id"].isna().to_numpy()
+    if missing.any():
+        titles.loc[missing, "record_id"] = part.record_nos[missing].astype(str).to_numpy()
+    return titles
 
 
 def _read_part(job: _Job, data: bytes, encoding: Any = None) -> _Part:
@@ -180,11 +208,13 @@ def _read_part(job: _Job, data: bytes, encoding: Any = None) -> _Part:
         if row is not None:
             rows.append(row)
             record_nos.append(item["record_no"])
+    titles = to_candidate_frame(rows)
     return _Part(
-        titles=to_candidate_frame(rows),
+        titles=titles,
         record_nos=pd.Series(record_nos, dtype="int64"),
         problems=normaliser.problems,
         records_read=len(records),
+        keys=dedupe.row_keys(titles),
         pending=normaliser.pending_summaries,
     )
 
@@ -192,14 +222,14 @@ def _read_part(job: _Job, data: bytes, encoding: Any = None) -> _Part:
 def _read_in_parts(job: _Job) -> _Part | None:
     """The file read by several processes, or None when it should be read in one piece."""
     workers = job.options.workers or min(2, os.cpu_count() or 1)
-    count = min(workers, len(job.data) // parts.MIN_BYTES_PER_PART)
-    if count < 2 or job.format.is_table or "fork" not in mp.get_all_start_methods():
+    wanted = min(workers * parts.PIECES_PER_WORKER, len(job.data) // parts.MIN_BYTES_PER_PART)
+    if workers < 2 or wanted < 2 or job.format.is_table or "fork" not in mp.get_all_start_methods():
         return None
     if job.format.is_iso2709:
-        pieces = parts.split_iso2709(job.data, count)
+        pieces = parts.plan_iso2709(job.data, wanted)
         encoding = decide_encoding(job.data)
     else:
-        pieces = parts.split_marcxml(job.data, count)
+        pieces = parts.plan_marcxml(job.data, wanted)
         encoding = None
     if len(pieces) < 2:
         return None
@@ -207,61 +237,83 @@ def _read_in_parts(job: _Job) -> _Part | None:
     worker_job = replace(job, options=replace(job.options, defer_detection=True))
     _PARALLEL = (worker_job, pieces, encoding)
     try:
-        with mp.get_context("fork").Pool(len(pieces)) as pool:
-            pending = pool.map_async(_read_piece, range(len(pieces)))
+        with mp.get_context("fork").Pool(min(workers, len(pieces))) as pool:
+            finished = pool.imap_unordered(_read_indexed_piece, range(len(pieces)))
             # The workers leave detector-only languages pending; the detector's models load
-            # here meanwhile, off the critical path, and it judges those titles afterwards.
+            # here meanwhile, off the critical path, and it judges those titles part by part
+            # as the parts arrive.
             language.prepare_detector(job.options.languages, job.options.detector)
-            results = pending.get()
+            results = _judged_as_they_come(finished, len(pieces), job.options)
     finally:
         _PARALLEL = None
-    if any(p.kind in _DAMAGE for r in results for p in r.problems):
+    if any(_is_damaged(r) for r in results):
         return None
-    joined = _joined(results)
-    _detect_pending(joined, job.options)
-    return joined
+    return _joined(results)
+
+
+def _judged_as_they_come(
+    finished: Iterator[tuple[int, _Part]], count: int, options: IngestOptions
+) -> list[_Part]:
+    """The ``count`` parts in file order, each part's pending languages judged as soon as the
+    part arrives: while the last workers still read, the detector uses the cores that the
+    first ones left idle, so only the last part's detection stays on the critical path."""
+    by_index: dict[int, _Part] = {}
+    for index, part in finished:
+        if not _is_damaged(part):  # a damaged file is read again whole: no detection wasted
+            _detect_pending(part, options)
+        by_index[index] = part
+    return [by_index[index] for index in range(count)]
+
+
+def _is_damaged(part: _Part) -> bool:
+    """Whether the part met damaged bytes (its messages would speak of the part)."""
+    return any(p.kind in _DAMAGE for p in part.problems)
 
 
 def _detect_pending(part: _Part, options: IngestOptions) -> None:
-    """Run the language detector on the rows the workers left pending (same chain inputs)."""
+    """Run the language detector on the rows the workers left pending (same chain inputs).
+
+    Each input column is read once, and the rows are judged in one batch
+    (:func:`fundplanner.language.resolve_deferred_languages`): the guess is the one each
+    worker's own :func:`~fundplanner.language.resolve_language` call would have made.
+    """
     if not part.pending:
         return
     titles = part.titles
     rows = list(part.pending)
-    guesses = [
-        language.resolve_language(
-            (),
-            titles.at[row, "title"],
-            _or_none(titles.at[row, "subtitle"]),
-            summary=part.pending[row],
-            isbn_language=isbn.group_hint(_or_none(titles.at[row, "isbn_group"])).language,
-            languages=options.languages,
-            backend=options.detector,
-        )
-        for row in rows
-    ]
+    groups = _column_values(titles, "isbn_group", rows)
+    guesses = language.resolve_deferred_languages(
+        _column_values(titles, "title", rows),
+        _column_values(titles, "subtitle", rows),
+        list(part.pending.values()),
+        [isbn.group_hint(group).language for group in groups],
+        languages=options.languages,
+        backend=options.detector,
+    )
     titles.loc[rows, "language"] = [g.code for g in guesses]
     titles.loc[rows, "language_method"] = [g.method for g in guesses]
     titles.loc[rows, "language_confidence"] = [round(g.confidence, 3) for g in guesses]
     part.pending = {}
 
 
-def _or_none(value: Any) -> Any:
-    return None if value is pd.NA or value is None else value
+def _column_values(frame: pd.DataFrame, column: str, rows: list[int]) -> list[Any]:
+    """The values of ``column`` at the positions ``rows``, missing values as None."""
+    return [None if value is pd.NA else value for value in frame[column].iloc[rows].tolist()]
 
 
 #: Problems that mean a part met damaged bytes: its messages would speak of the part.
 _DAMAGE = frozenset({Kind.UNREADABLE_FILE, Kind.UNREADABLE_RECORD, Kind.ENCODING})
 
 #: The job a forked worker reads its piece from (set just before forking, never pickled).
-_PARALLEL: tuple[_Job, list[bytes], Any] | None = None
+_PARALLEL: tuple[_Job, list[parts.Piece], Any] | None = None
 
 
-def _read_piece(index: int) -> _Part:
+def _read_indexed_piece(index: int) -> tuple[int, _Part]:
+    """(index, part) of the ``index``-th piece: run in a worker forked by _read_in_parts."""
     assert _PARALLEL is not None, "only called in a worker forked by _read_in_parts"
     job, pieces, encoding = _PARALLEL
     with _gc_paused():
-        return _read_part(job, pieces[index], encoding)
+        return index, _read_part(job, pieces[index].of(job.data), encoding)
 
 
 def _joined(results: list[_Part]) -> _Part:
@@ -284,6 +336,7 @@ def _joined(results: list[_Part]) -> _Part:
         record_nos=pd.concat(numbers, ignore_index=True),
         problems=problems,
         records_read=offset,
+        keys=dedupe.WorkKeyInputs.joined([r.keys for r in results]),
         pending=pending,
     )
 
@@ -312,15 +365,17 @@ def read_catalogues(
     *,
     options: IngestOptions | None = None,
 ) -> IngestResult:
-    """Read several files; a file that cannot be read at all becomes one problem, not a stop."""
-    frames: list[pd.DataFrame] = []
+    """Read several files; a file that cannot be read at all becomes one problem, not a stop.
+
+    Duplicates and translations are linked across all the files (one work key pass over all
+    their rows, with the matching keys each file's read computed)."""
+    results: list[_Part] = []
     problems: list[Problem] = []
     files: list[str] = []
-    read = 0
     formats: set[Format] = set()
     for source in sources:
         try:
-            result = read_catalogue(source, format, mapping, options=options)
+            file, fmt, result = _read_file(source, format, mapping, options=options)
         except IngestError as exc:
             file = _name_of(source)
             files.append(file)
@@ -328,20 +383,23 @@ def read_catalogues(
                 Problem(file, None, None, None, Kind.UNREADABLE_FILE, _strip_file(str(exc), file))
             )
             continue
-        frames.append(result.titles)
+        results.append(result)
         problems.extend(result.problems)
-        files.extend(result.files)
-        read += result.records_read
-        if result.format:
-            formats.add(result.format)
-    titles = pd.concat(frames, ignore_index=True) if frames else empty_candidates()
-    titles = dedupe.assign_work_keys(titles)
+        files.append(file)
+        formats.add(fmt)
+    if results:
+        titles = pd.concat([r.titles for r in results], ignore_index=True)
+    else:
+        titles = empty_candidates()
+    with _gc_paused():
+        keys = dedupe.WorkKeyInputs.joined([r.keys for r in results])
+        titles = dedupe.assign_work_keys(titles, keys)
     return IngestResult(
         titles=titles,
         problems=problems,
         format=formats.pop() if len(formats) == 1 else None,
         files=files,
-        records_read=read,
+        records_read=sum(r.records_read for r in results),
     )
 
 
@@ -416,4 +474,3 @@ def _name_of(source: Source) -> str:
 def _strip_file(message: str, file: str) -> str:
     prefix = f"{file}: "
     return message[len(prefix) :] if message.startswith(prefix) else message
-

@@ -567,8 +567,8 @@ Rule = Callable[[Fields, str, "LinkIndex | None"], Any]
 
 # A compiled spec inside a rule: (kind, tag, ind1, ind2, subfield code, positions, getter).
 # SIMPLE (one subfield code, maybe indicator filters), CONTROL and LEADER specs are read inline
-# by the rule: that is the hot path, since most specs are "245a", "264|*1|c" or "008[35-37]".
-# The others (several codes, positions in a subfield, 880 pairs) go through their getter.
+# by a closure made for their kind: that is the hot path, since most specs are "245a",
+# "264|*1|c" or "008[35-37]". The others (several codes, 880 pairs) go through their getter.
 _SIMPLE, _ORIGINAL, _CONTROL, _LEADER, _GENERAL, _ROMANISED = range(6)
 Step = tuple[int, str, "str | None", "str | None", str, "slice | None", Getter]
 
@@ -592,79 +592,184 @@ def compile_step(spec: Spec, *, join: str, script: str) -> Step:
 
 def _first_value(steps: Sequence[Step], clean: Cleaner) -> Rule:
     """Scalar keys: the first spec that yields a non-empty cleaned value wins."""
+    finders = tuple(_first_finder(step, clean) for step in steps)
+    if len(finders) == 1:
+        return finders[0]  # one spec: its finder is the rule (one call less per record)
 
     def rule(fields: Fields, leader: str, links: LinkIndex | None) -> str | None:
-        for kind, tag, ind1, ind2, code, positions, getter in steps:
-            if kind == _SIMPLE or (kind == _ORIGINAL and links is None):
-                for field in fields.get(tag) or _NONE:
-                    if (
-                        type(field) is tuple
-                        and (ind1 is None or field[0] == ind1)
-                        and (ind2 is None or field[1] == ind2)
-                    ):
-                        for sub_code, value in field[2]:
-                            if sub_code == code:
-                                cleaned = clean(value[positions] if positions else value)
-                                if cleaned:
-                                    return cleaned
-            elif kind == _CONTROL:
-                for control in fields.get(tag) or _NONE:
-                    if type(control) is str:
-                        cleaned = clean(control[positions] if positions else control)
-                        if cleaned:
-                            return cleaned
-            elif kind == _LEADER:
-                cleaned = clean(leader[positions] if positions else leader)
-                if cleaned:
-                    return cleaned
-            elif kind != _ROMANISED or links is not None:
-                for value in getter(fields, leader, links):
-                    cleaned = clean(value)
-                    if cleaned:
-                        return cleaned
+        for find in finders:
+            value = find(fields, leader, links)
+            if value is not None:
+                return value
         return None
 
     return rule
 
 
+def _first_finder(step: Step, clean: Cleaner) -> Rule:
+    """One spec of a scalar rule as a closure: its first non-empty cleaned value, or None.
+
+    Each kind of step gets a closure of its own (no dispatch per record): SIMPLE, CONTROL and
+    LEADER specs read the record inline; 880 pairs and multi-code specs use their getter.
+    """
+    kind, tag, ind1, ind2, code, positions, getter = step
+    if kind == _LEADER:
+
+        def leader_value(fields: Fields, leader: str, links: LinkIndex | None) -> str | None:
+            return clean(leader[positions] if positions else leader) or None
+
+        return leader_value
+    if kind == _CONTROL:
+
+        def control_value(fields: Fields, leader: str, links: LinkIndex | None) -> str | None:
+            for control in fields.get(tag) or _NONE:
+                if type(control) is str:
+                    cleaned = clean(control[positions] if positions else control)
+                    if cleaned:
+                        return cleaned
+            return None
+
+        return control_value
+    general = _first_of_getter(getter, clean)
+    if kind == _ROMANISED:
+
+        def romanised_value(fields: Fields, leader: str, links: LinkIndex | None) -> str | None:
+            return None if links is None else general(fields, leader, links)
+
+        return romanised_value
+    if kind == _GENERAL:
+        return general
+    plain = _first_subfield(tag, ind1, ind2, code, positions, clean)
+    if kind == _SIMPLE:
+        return plain
+
+    def original_value(fields: Fields, leader: str, links: LinkIndex | None) -> str | None:
+        return plain(fields, leader, links) if links is None else general(fields, leader, links)
+
+    return original_value
+
+
+def _first_subfield(
+    tag: str, ind1: str | None, ind2: str | None, code: str, positions: slice | None, clean: Cleaner
+) -> Rule:
+    """The first non-empty cleaned value of subfield ``code`` in the fields ``tag``."""
+    if ind1 is None and ind2 is None and positions is None:
+
+        def any_indicators(fields: Fields, leader: str, links: LinkIndex | None) -> str | None:
+            for field in fields.get(tag) or _NONE:  # fast path: "245a", no filter or positions
+                if type(field) is tuple:
+                    for sub_code, value in field[2]:
+                        if sub_code == code:
+                            cleaned = clean(value)
+                            if cleaned:
+                                return cleaned
+            return None
+
+        return any_indicators
+
+    def filtered(fields: Fields, leader: str, links: LinkIndex | None) -> str | None:
+        for field in fields.get(tag) or _NONE:
+            if (
+                type(field) is tuple
+                and (ind1 is None or field[0] == ind1)
+                and (ind2 is None or field[1] == ind2)
+            ):
+                for sub_code, value in field[2]:
+                    if sub_code == code:
+                        cleaned = clean(value[positions] if positions else value)
+                        if cleaned:
+                            return cleaned
+        return None
+
+    return filtered
+
+
+def _first_of_getter(getter: Getter, clean: Cleaner) -> Rule:
+    def first(fields: Fields, leader: str, links: LinkIndex | None) -> str | None:
+        for value in getter(fields, leader, links):
+            cleaned = clean(value)
+            if cleaned:
+                return cleaned
+        return None
+
+    return first
+
+
+#: A compiled spec of a list rule: adds its cleaned values to ``out`` (no repeats).
+Collector = Callable[[Fields, str, "LinkIndex | None", list[str]], None]
+
+
 def _all_values(steps: Sequence[Step], clean: Cleaner) -> Rule:
     """List keys: every cleaned value of every spec, in order, without repeats."""
+    collectors = tuple(_collector(step, clean) for step in steps)
 
     def rule(fields: Fields, leader: str, links: LinkIndex | None) -> list[str] | None:
         out: list[str] = []
-        for kind, tag, ind1, ind2, code, positions, getter in steps:
-            if kind == _SIMPLE or (kind == _ORIGINAL and links is None):
-                for field in fields.get(tag) or _NONE:
-                    if (
-                        type(field) is tuple
-                        and (ind1 is None or field[0] == ind1)
-                        and (ind2 is None or field[1] == ind2)
-                    ):
-                        for sub_code, value in field[2]:
-                            if sub_code == code:
-                                cleaned = clean(value[positions] if positions else value)
-                                if cleaned and cleaned not in out:
-                                    out.append(cleaned)
-                continue
-            if kind == _CONTROL:
-                values: Iterable[str] = [
-                    control[positions] if positions else control
-                    for control in fields.get(tag) or _NONE
-                    if type(control) is str
-                ]
-            elif kind == _LEADER:
-                values = (leader[positions] if positions else leader,)
-            elif kind != _ROMANISED or links is not None:
-                values = getter(fields, leader, links)
-            else:
-                continue
-            for value in values:
-                cleaned = clean(value)
-                if cleaned and cleaned not in out:
-                    out.append(cleaned)
+        for collect in collectors:
+            collect(fields, leader, links, out)
         return out or None
 
     return rule
+
+
+def _collector(step: Step, clean: Cleaner) -> Collector:
+    """One spec of a list rule as a closure of its own kind (see :func:`_first_finder`)."""
+    kind, tag, ind1, ind2, code, positions, getter = step
+    if kind == _LEADER:
+
+        def leader_values(
+            fields: Fields, leader: str, links: LinkIndex | None, out: list[str]
+        ) -> None:
+            _add_cleaned((leader[positions] if positions else leader,), clean, out)
+
+        return leader_values
+    if kind == _CONTROL:
+
+        def control_values(
+            fields: Fields, leader: str, links: LinkIndex | None, out: list[str]
+        ) -> None:
+            values = [
+                control[positions] if positions else control
+                for control in fields.get(tag) or _NONE
+                if type(control) is str
+            ]
+            _add_cleaned(values, clean, out)
+
+        return control_values
+
+    def getter_values(fields: Fields, leader: str, links: LinkIndex | None, out: list[str]) -> None:
+        if kind != _ROMANISED or links is not None:
+            _add_cleaned(getter(fields, leader, links), clean, out)
+
+    if kind in (_GENERAL, _ROMANISED):
+        return getter_values
+
+    def subfield_values(
+        fields: Fields, leader: str, links: LinkIndex | None, out: list[str]
+    ) -> None:
+        if kind == _ORIGINAL and links is not None:
+            getter_values(fields, leader, links, out)
+            return
+        for field in fields.get(tag) or _NONE:
+            if (
+                type(field) is tuple
+                and (ind1 is None or field[0] == ind1)
+                and (ind2 is None or field[1] == ind2)
+            ):
+                for sub_code, value in field[2]:
+                    if sub_code == code:
+                        cleaned = clean(value[positions] if positions else value)
+                        if cleaned and cleaned not in out:
+                            out.append(cleaned)
+
+    return subfield_values
+
+
+def _add_cleaned(values: Iterable[str], clean: Cleaner, out: list[str]) -> None:
+    for value in values:
+        cleaned = clean(value)
+        if cleaned and cleaned not in out:
+            out.append(cleaned)
 
 
 def _with_fallback(primary: Rule, fallback: Rule | None, post: ListRule | None) -> Rule:

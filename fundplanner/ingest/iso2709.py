@@ -31,10 +31,12 @@ import contextlib
 import io
 import logging
 import re
+import struct
 import unicodedata
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from functools import lru_cache
 from itertools import islice
 from typing import NamedTuple
@@ -82,6 +84,7 @@ UNIMARC_UTF8_CODE = "50"
 #: Bytes tolerated silently between records: line ends, NUL padding, the DOS end-of-file ^Z.
 _SEPARATORS = b"\r\n\t \x00\x1a"
 _SEPARATOR_RUN_RE = re.compile(rb"[\r\n\t \x00\x1a]*")
+_SEPARATOR_BYTES = frozenset(_SEPARATORS)
 #: A leader: record length, 7 printable bytes, base address, 7 printable bytes.
 _LEADER_RE = re.compile(rb"\d{5}[\x20-\x7e]{7}\d{5}[\x20-\x7e]{7}")
 #: A leader whose record length is damaged, followed by a first directory entry.
@@ -92,10 +95,6 @@ _BAD_LENGTH_LEADER_RE = re.compile(
 _RECORD_START_RE = re.compile(rb"[0-9]{5}[\x20-\x7e]{7}\d{5}[\x20-\x7e]{7}[\x20-\x7e]{3}\d{9}")
 #: A record glued to the previous one whose record terminator is missing.
 _GLUED_RE = re.compile(rb"\x1e(?=\d{5}[\x20-\x7e]{7}\d{5}[\x20-\x7e]{7}[\x20-\x7e]{3}\d{9})")
-#: A well-formed directory: printable tags, 4-digit lengths, 5-digit offsets.
-_DIRECTORY_RE = re.compile(rb"(?:[\x20-\x7e]{3}\d{9})*")
-#: The same with any tag bytes (a damaged tag spoils one field, not the whole record).
-_LOOSE_DIRECTORY_RE = re.compile(rb"(?:[^\x1d\x1e]{3}\d{9})*", re.DOTALL)
 _PRINTABLE_TAG_RE = re.compile(rb"[\x20-\x7e]{3}")
 #: One multi-byte UTF-8 sequence (tells damaged UTF-8 from MARC-8/ANSEL, which has none).
 _UTF8_MULTIBYTE_RE = re.compile(
@@ -253,7 +252,8 @@ def split_iso2709(data: bytes) -> Iterator[Span]:
     pos = 0
     record_no = 0
     while True:
-        pos = _SEPARATOR_RUN_RE.match(data, pos).end()  # type: ignore[union-attr]
+        if pos >= n or data[pos] in _SEPARATOR_BYTES:  # records mostly follow each other
+            pos = _SEPARATOR_RUN_RE.match(data, pos).end()  # type: ignore[union-attr]
         if pos >= n:
             return
         head = data[pos : pos + 5]
@@ -498,12 +498,13 @@ def _flavour_of(tags: bytes) -> str:
     ).value
 
 
-#: str of the usual tags, so the hot loop need not decode them.
-_TAG_TEXT = {f"{n:03d}".encode(): f"{n:03d}" for n in range(1000)}
 #: MARC 21 / UNIMARC control fields (001-009): a plain string, no indicators or subfields.
 _CONTROL_TAGS = frozenset(f"{n:03d}".encode() for n in range(1, 10)) | {b"000"}
-#: The tags of a directory (3 bytes before each 9 digits), read in one C call.
-_TAG_RE = re.compile(rb"(...)\d{9}", re.DOTALL)
+#: One subfield of a decoded data field: delimiter, code, value (an empty one is skipped, as
+#: ``str.split`` + "if part" would; one regex call is cheaper than the split and a loop).
+_SUBFIELD_RE = re.compile("\x1f([^\x1f])([^\x1f]*)")
+#: Plans kept per file (a file with more distinct tag sequences starts afresh).
+_MAX_PLANS = 4096
 
 
 @dataclass(slots=True)
@@ -513,6 +514,7 @@ class _Context:
     wanted: Callable[[str], frozenset[str] | None] | None
     wanted_bytes: dict[str, frozenset[bytes] | None]
     utf8_everywhere: bool = False  # UTF-8 file whose every byte was checked valid
+    plans: dict[bytes, _Plan] = dataclass_field(default_factory=dict)  # by the record's tags
 
     def tags_for(self, flavour: str) -> frozenset[bytes] | None:
         """The wanted tags as bytes (plus 001, which names the record); None = all."""
@@ -527,6 +529,14 @@ class _Context:
 #: Something to report about a record: (field tag or None, kind, message, value shown).
 _Note = tuple[str | None, Kind, str, str | None]
 _Fields = dict[str, list[str | DataField]]
+
+
+class _Plan(NamedTuple):
+    """How to read the records that share one tag sequence (see :func:`_plan`)."""
+
+    flavour: str
+    bad_tags: tuple[_Note, ...]
+    reads: tuple[tuple[int, bytes, str, bool], ...]
 
 
 class _DirectoryError(Exception):
@@ -601,7 +611,9 @@ def _read_record(
     its Problems, then the record if it could be read."""
     record_no = span.record_no or 0
     result, reason = _read_fields(chunk, span, ctx)
-    notes: list[_Note] = [(None, Kind.UNREADABLE_RECORD, f"{n}.", None) for n in span.notes]
+    notes: list[_Note] = (
+        [(None, Kind.UNREADABLE_RECORD, f"{n}.", None) for n in span.notes] if span.notes else []
+    )
     if result is None:
         control_number = _control_number(chunk)
         advice = _TRUNCATED if span.truncated else _REEXPORT
@@ -616,10 +628,10 @@ def _read_record(
         return [*_warnings(ctx.file, record_no, control_number, notes), error]
     fields, flavour, more_notes = result
     leader = chunk[:LEADER_LEN].decode("ascii", "replace").ljust(LEADER_LEN)
-    record = MarcRecord(leader=leader, record_no=record_no, fields=fields, flavour=flavour)
-    notes.extend(more_notes)
-    if not notes:
+    record = MarcRecord(leader, record_no, fields, flavour)
+    if not notes and not more_notes:
         return record
+    notes.extend(more_notes)
     control_number = _first_control(fields.get("001")) or _control_number(chunk)
     return [*_warnings(ctx.file, record_no, control_number, notes), record]
 
@@ -681,9 +693,37 @@ def _control_number(chunk: bytes) -> str | None:
     return raw.decode("utf-8", "replace").strip() or None
 
 
-def _directory(chunk: bytes, truncated: bool) -> tuple[int, bool]:
-    """The base address, and whether every tag is printable ASCII, after checking the
-    directory's form (ISO 2709 §4.4: 3-byte tag, 4-digit length, 5-digit start position)."""
+class _Directory(NamedTuple):
+    """A checked directory: base address, every entry's (tag, length, offset) bytes, flat,
+    the tags joined (the key of the record's :class:`_Plan`), and whether all are printable."""
+
+    base: int
+    entries: tuple[bytes, ...]
+    tags: bytes
+    printable: bool
+
+
+#: One struct per directory size: a record's (tag, length, offset) entries in one C call.
+_ENTRY_LAYOUTS: dict[int, struct.Struct] = {}
+#: Printable ASCII, the bytes a well-formed tag is made of (deleted to test a tag key).
+_PRINTABLE_BYTES = bytes(range(0x20, 0x7F))
+_BAD_DIRECTORY = "the directory has entries that are not tag + 4-digit length + 5-digit offset"
+
+
+def _entries(chunk: bytes, count: int) -> tuple[bytes, ...]:
+    """The first ``count`` directory entries as (tag, length, offset) bytes, flattened."""
+    layout = _ENTRY_LAYOUTS.get(count)
+    if layout is None:
+        if len(_ENTRY_LAYOUTS) > 1024:
+            _ENTRY_LAYOUTS.clear()
+        layout = _ENTRY_LAYOUTS[count] = struct.Struct("3s4s5s" * count)
+    return layout.unpack_from(chunk, LEADER_LEN)
+
+
+def _directory(chunk: bytes, truncated: bool) -> _Directory:
+    """The record's directory after checking its form (ISO 2709 §4.4: 3-byte tag, 4-digit
+    length, 5-digit start position). A tag may hold any byte but the terminators; whether
+    every tag is printable ASCII is in ``printable``."""
     base_bytes = chunk[12:17]
     if not base_bytes.isdigit():
         raise _DirectoryError(f"leader/12-16 base address {base_bytes!r} is not a number")
@@ -694,22 +734,51 @@ def _directory(chunk: bytes, truncated: bool) -> tuple[int, bool]:
         raise _DirectoryError("no field terminator ends the directory at the base address")
     if base - 1 == LEADER_LEN:
         raise _DirectoryError("the directory is empty")
-    printable = _DIRECTORY_RE.fullmatch(chunk, LEADER_LEN, base - 1) is not None
-    if not printable and not _LOOSE_DIRECTORY_RE.fullmatch(chunk, LEADER_LEN, base - 1):
-        raise _DirectoryError(
-            "the directory has entries that are not tag + 4-digit length + 5-digit offset"
-        )
+    count, extra = divmod(base - 1 - LEADER_LEN, ENTRY_LEN)
+    if extra:
+        raise _DirectoryError(_BAD_DIRECTORY)
+    entries = _entries(chunk, count)
+    if not (b"".join(entries[1::3]).isdigit() and b"".join(entries[2::3]).isdigit()):
+        raise _DirectoryError(_BAD_DIRECTORY)
+    tags = b"".join(entries[0::3])
+    printable = not tags.translate(None, _PRINTABLE_BYTES)
+    if not printable and (b"\x1d" in tags or b"\x1e" in tags):
+        raise _DirectoryError(_BAD_DIRECTORY)
     if truncated:
         furthest = max(
-            base + int(chunk[p + 3 : p + 7]) + int(chunk[p + 7 : p + 12])
-            for p in range(LEADER_LEN, base - 1, ENTRY_LEN)
+            base + int(entries[i + 1]) + int(entries[i + 2]) for i in range(0, len(entries), 3)
         )
         if furthest > len(chunk):
             raise _DirectoryError(
                 f"the file ends {furthest - len(chunk)} bytes before the end of this "
                 "record's last field"
             )
-    return base, printable
+    return _Directory(base, entries, tags, printable)
+
+
+def _plan(tags: bytes, ctx: _Context) -> _Plan:
+    """What to read in a record whose directory lists ``tags`` (3 bytes each): its flavour,
+    notes on unreadable tags, and the wanted printable fields in directory order as
+    (index of the entry in the flat directory tuple, tag, tag text, is a control field).
+    Records of one file mostly share a few tag sequences, so plans are kept per file."""
+    plan = ctx.plans.get(tags)
+    if plan is not None:
+        return plan
+    flavour = _flavour_of(tags)
+    wanted = ctx.tags_for(flavour)
+    bad: list[_Note] = []
+    reads: list[tuple[int, bytes, str, bool]] = []
+    for index in range(0, len(tags), 3):
+        tag = tags[index : index + 3]
+        if not _PRINTABLE_TAG_RE.fullmatch(tag):
+            bad.append(_bad_tag_note(tag))
+        elif wanted is None or tag in wanted:
+            reads.append((index, tag, tag.decode("latin-1"), tag in _CONTROL_TAGS))
+    plan = _Plan(flavour, tuple(bad), tuple(reads))
+    if len(ctx.plans) >= _MAX_PLANS:
+        ctx.plans.clear()
+    ctx.plans[tags] = plan
+    return plan
 
 
 def _read_by_directory(
@@ -717,45 +786,34 @@ def _read_by_directory(
 ) -> tuple[_Fields, str, list[_Note]]:
     """Decode the wanted fields the directory points to; each must end with 0x1E.
 
-    This is the hot path: one loop over the directory, slicing and decoding only the
-    wanted fields, with the UTF-8 case inlined (function calls cost more than the work).
+    This is the hot path: the record's plan (cached per tag sequence) names the wanted
+    fields, so the loop only slices and decodes them, with the UTF-8 case inlined
+    (function calls cost more than the work).
     """
-    base, printable = _directory(chunk, truncated)
-    notes: list[_Note] = []
-    tags = _TAG_RE.findall(chunk, LEADER_LEN, base - 1)
-    if not printable:
-        notes.extend(_bad_tag_note(tag) for tag in tags if not _PRINTABLE_TAG_RE.fullmatch(tag))
-    flavour = _flavour_of(b"".join(tags))
-    wanted = ctx.wanted_bytes[flavour] if flavour in ctx.wanted_bytes else ctx.tags_for(flavour)
+    base, entries, tags, _ = _directory(chunk, truncated)
+    flavour, bad_tags, reads = _plan(tags, ctx)
+    notes: list[_Note] = list(bad_tags)
     if ctx.utf8_everywhere and b"\x1b" not in chunk:
         encoding = UTF8  # the whole file is valid UTF-8 and this record has no MARC-8 escape
     else:
         encoding = _note_encoding(chunk, ctx, flavour, notes)
     size = len(chunk)
     fields: _Fields = {}
-    position = LEADER_LEN - ENTRY_LEN
     utf8 = encoding == UTF8
     normalize = unicodedata.normalize
-    tag_texts = _TAG_TEXT
-    control_tags = _CONTROL_TAGS
-    for tag in tags:
-        position += ENTRY_LEN
-        if wanted is not None and tag not in wanted:
-            continue
-        if not printable and not _PRINTABLE_TAG_RE.fullmatch(tag):
-            continue  # reported above
-        length = int(chunk[position + 3 : position + 7])
-        start = base + int(chunk[position + 7 : position + 12])
+    for index, tag, tag_text, control in reads:
+        length = int(entries[index + 1])
+        start = base + int(entries[index + 2])
         end = start + length
         if length == 0 or end > size or chunk[end - 1] != 0x1E:  # FIELD_TERMINATOR
             raise _DirectoryError(
-                f"field {tag.decode('latin-1')} (offset {start - base}, length {length}) "
+                f"field {tag_text} (offset {start - base}, length {length}) "
                 "does not end with a field terminator"
             )
-        if not utf8:
-            _add_field(fields, tag, chunk[start : end - 1], encoding, notes)
-            continue
         raw = chunk[start : end - 1]
+        if not utf8:
+            _add_field(fields, tag, raw, encoding, notes)
+            continue
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -763,14 +821,16 @@ def _read_by_directory(
             continue
         if not text.isascii():
             text = normalize("NFC", text)
-        tag_text = tag_texts.get(tag) or tag.decode("latin-1")
         value: str | DataField
-        if tag in control_tags:
+        if control:
             value = text
         else:
-            parts = text.split("\x1f")
-            head = parts[0]
-            value = (head[0:1] or " ", head[1:2] or " ", [(p[0], p[1:]) for p in parts[1:] if p])
+            first = text.find("\x1f")
+            if first < 0:
+                head, subfields = text, []
+            else:
+                head, subfields = text[:first], _SUBFIELD_RE.findall(text, first)
+            value = (head[0:1] or " ", head[1:2] or " ", subfields)
             if len(head) > 2 and _dropped_note(head[2:]):
                 notes.append(_structure_note(tag_text, head[2:], value))
         occurrences = fields.get(tag_text)

@@ -22,6 +22,8 @@ from fundplanner.model import LIST_SEPARATOR, PROJECT_LANGUAGES, RawRow
 #: Leader/06 "type of record" values that are books or book-like (MARC21 and UNIMARC agree on
 #: these letters): a/t language material, e/f cartographic (atlases), c/d music scores.
 BOOK_RECORD_TYPES = frozenset("atefcd")
+#: The same, plus a blank leader/06 (type not coded: read as a book).
+_BOOK_OR_BLANK = BOOK_RECORD_TYPES | {" "}
 
 _RECORD_TYPE_NAMES = {
     "g": "projected medium (film, DVD)",
@@ -127,10 +129,15 @@ class Normaliser:
 
     # -- the row -------------------------------------------------------------------------
     def row(self, raw: RawRow) -> dict[str, Any] | None:
-        """The canonical row for ``raw``, or None when the record is rejected."""
+        """The canonical row for ``raw``, or None when the record is rejected.
+
+        Problems are recorded in a fixed order (type, title, ISBN, weight, price, year,
+        copies, acquisition), so that a file always gives the same problem list.
+        """
         if not self._is_book(raw):
             return None
-        title = _text(raw.get("title"))
+        get = raw.get
+        title = _text(get("title"))
         if not title:
             self._problem(
                 raw,
@@ -141,41 +148,40 @@ class Normaliser:
                 Severity.ERROR,
             )
             return None
-        subtitle = _text(raw.get("subtitle"))
+        subtitle = _text(get("subtitle"))
+        summary = _text(get("summary"))
+        dewey = _text(get("dewey"))
+        options = self.options
         isbn13, group = self._isbn(raw)
-        hint = isbn.group_hint(group)
         guess = language.resolve_language(
-            raw.get("languages") or (),
+            get("languages") or (),
             title,
             subtitle,
-            summary=_text(raw.get("summary")),
-            from_marc=raw.get("flavour") != "table",
-            isbn_language=hint.language,
-            languages=self.options.languages,
-            backend=self.options.detector,
-            defer_detector=self.options.defer_detection,
+            summary=summary,
+            from_marc=get("flavour") != "table",
+            isbn_language=isbn.group_hint(group).language,
+            languages=options.languages,
+            backend=options.detector,
+            defer_detector=options.defer_detection,
         )
         if guess is language.PENDING:
-            self.pending_summaries[self._rows] = _text(raw.get("summary"))
-        original = _first_code(raw.get("original_languages"))
-        record_languages = _all_codes(raw.get("languages"))
+            self.pending_summaries[self._rows] = summary
+        record_languages = _all_codes(get("languages"))
         kind = classify.classify(
-            flavour=raw.get("flavour", "table"),
-            audience_code=raw.get("audience_code"),
-            literary_form=raw.get("literary_form"),
-            contents=raw.get("contents"),
-            dewey=_text(raw.get("dewey")),
-            audience_text=_text(raw.get("audience_text")),
-            category_text=_text(raw.get("category_text")),
+            flavour=get("flavour", "table"),
+            audience_code=get("audience_code"),
+            literary_form=get("literary_form"),
+            contents=get("contents"),
+            dewey=dewey,
+            audience_text=_text(get("audience_text")),
+            category_text=_text(get("category_text")),
             title=title,
             languages=record_languages or (guess.code,),
             tables=self._tables,
         )
-        pages = physical.parse_pages(_text(raw.get("extent")))
-        height = physical.parse_height_cm(_text(raw.get("dimensions")))
         body = physical.estimate_physical(
-            pages=pages,
-            height_cm=height,
+            pages=physical.parse_pages(_text(get("extent"))),
+            height_cm=physical.parse_height_cm(_text(get("dimensions"))),
             category=kind.category,
             weight_kg=self._number(raw, "weight_kg"),
         )
@@ -183,26 +189,26 @@ class Normaliser:
         self._rows += 1
         return {
             "source": self.source,
-            "record_id": _text(raw.get("record_id")),  # read_catalogue fills the row number
+            "record_id": _text(get("record_id")),  # read_catalogue fills the row number
             "format": self.format,
             "isbn13": isbn13,
             "isbn_group": group,
             "title": title,
             "subtitle": subtitle,
-            "title_latin": _text(raw.get("title_latin")),
-            "uniform_title": _text(raw.get("uniform_title")),
-            "authors": _join(raw.get("authors")),
-            "publisher": _publisher(raw.get("publisher")),
+            "title_latin": _text(get("title_latin")),
+            "uniform_title": _text(get("uniform_title")),
+            "authors": _join(get("authors")),
+            "publisher": _publisher(get("publisher")),
             "year": self._year(raw),
             "language": guess.code,
             "language_method": guess.method,
             "language_confidence": round(guess.confidence, 3),
-            "original_language": original,
+            "original_language": _first_code(get("original_languages")),
             "audience": kind.audience,
             "category": kind.category,
             "audience_method": kind.audience_method,
             "category_method": kind.category_method,
-            "dewey": _text(raw.get("dewey")),
+            "dewey": dewey,
             "pages": body.pages,
             "height_cm": body.height_cm,
             "thickness_cm": body.thickness_cm,
@@ -212,14 +218,14 @@ class Normaliser:
             "currency": currency,
             "price_eur": money.to_eur(price, currency, self._rates),
             "copies_offered": self._copies(raw),
-            "origin": _text(raw.get("origin")) or self.options.origin,
+            "origin": _text(get("origin")) or options.origin,
             "acquisition": self._acquisition(raw, price),
         }
 
     def _is_book(self, raw: RawRow) -> bool:
         """Leader/06 type of record (MARC21 and UNIMARC): printed language material and kin."""
         record_type = (raw.get("record_type") or "a ")[:1]
-        if record_type in BOOK_RECORD_TYPES or record_type == " ":
+        if record_type in _BOOK_OR_BLANK:
             return True
         what = _RECORD_TYPE_NAMES.get(record_type, f"type {record_type!r}")
         self._problem(
@@ -234,8 +240,9 @@ class Normaliser:
         return False
 
     def _isbn(self, raw: RawRow) -> tuple[str | None, str | None]:
-        """The first valid ISBN of 020 $a / 010 $a / the ISBN column; invalid ones are warned."""
-        raws = [r for r in raw.get("isbns") or () if r and r.strip()]
+        """The first valid ISBN of 020 $a / 010 $a / the ISBN column; invalid ones are warned
+        (blank strings are skipped silently by :func:`~fundplanner.isbn.best_isbn`)."""
+        raws = raw.get("isbns")
         if not raws:
             return None, None
         best, invalid = isbn.best_isbn(raws)
@@ -259,6 +266,10 @@ class Normaliser:
         text = _text(raw.get("year"))
         if not text:
             return None
+        if len(text) == 4 and text.isascii() and text.isdigit():  # fast path: a plain "1998"
+            year = int(text)
+            if 1450 <= year <= self.options.max_year:
+                return year
         text = text.translate(_DIGITS)
         hijri = _HIJRI_RE.search(text)
         if hijri:
@@ -379,6 +390,9 @@ FIELD_NAMES: dict[str, dict[str, str]] = {
 
 
 def _text(value: Any) -> str | None:
+    """A cell as trimmed text, None when empty; a list gives its first non-blank item."""
+    if type(value) is str:  # fast path: readers mostly give strings
+        return value.strip() or None
     if value is None:
         return None
     if isinstance(value, list | tuple):
@@ -391,8 +405,21 @@ def _text(value: Any) -> str | None:
 
 #: "Publisher unknown" as cataloguers write it: ISBD "s.n." (sine nomine) and RDA 2.8.4.7.
 _NO_PUBLISHER = frozenset(
-    {"s.n.", "s. n.", "sn", "s.n", "publisher not identified", "éditeur non identifié",
-     "editeur non identifie", "sans éditeur", "unknown", "inconnu", "د.ن", "د. ن", "بدون ناشر"}
+    {
+        "s.n.",
+        "s. n.",
+        "sn",
+        "s.n",
+        "publisher not identified",
+        "éditeur non identifié",
+        "editeur non identifie",
+        "sans éditeur",
+        "unknown",
+        "inconnu",
+        "د.ن",
+        "د. ن",
+        "بدون ناشر",
+    }
 )
 
 
@@ -405,15 +432,21 @@ def _publisher(value: Any) -> str | None:
 
 
 def _join(values: Any) -> str | None:
+    """A list (authors) in one cell, trimmed, blanks and repeats dropped, in order."""
     if values is None:
         return None
     if isinstance(values, str):
         return values.strip() or None
+    if type(values) is list and len(values) == 1 and type(values[0]) is str:
+        return values[0].strip() or None  # fast path: one author, nothing to join
     cleaned = [str(v).strip() for v in values if v and str(v).strip()]
     return LIST_SEPARATOR.join(dict.fromkeys(cleaned)) or None
 
 
 def _all_codes(raws: Sequence[str] | None) -> tuple[str, ...]:
+    """The MARC codes of every raw language value, in order, without repeats."""
+    if not raws:
+        return ()
     codes: list[str] = []
     for raw in raws or ():
         codes.extend(language.normalise_language_code(raw))

@@ -1,17 +1,41 @@
-"""Cut a large MARC file into parts that can be read independently (one per CPU core).
+"""Cut a large MARC file into parts that can be read independently by worker processes.
 
 Cuts fall only on record boundaries: after an ISO 2709 record terminator (0x1D) that is
 followed by the digits of a leader, or after a MARCXML ``</record>`` end tag. An XML part
 is wrapped in the file's own XML declaration and root element so that it parses alone.
 When no safe cut exists the file is read as one part; correctness never depends on a cut.
+
+A cut is a :class:`Piece` — offsets plus the few bytes that wrap it — not a copy: a forked
+worker builds its part's bytes from the file it inherited, so the parent never holds the
+file twice.
 """
 
 from __future__ import annotations
 
 import re
+from itertools import pairwise
+from typing import NamedTuple
 
 #: Files smaller than this are read in one part (forking costs more than it saves).
 MIN_BYTES_PER_PART = 4 * 1024 * 1024
+
+#: Parts per worker: smaller last parts shorten the wait for the slowest worker, and the
+#: parent judges each part's pending languages while the others are still being read.
+PIECES_PER_WORKER = 3
+
+
+class Piece(NamedTuple):
+    """Bytes ``data[start:end]`` of the file, wrapped in ``head`` and ``tail``."""
+
+    start: int
+    end: int
+    head: bytes = b""
+    tail: bytes = b""
+
+    def of(self, data: bytes) -> bytes:
+        """This piece's bytes, built from the whole file's."""
+        return self.head + data[self.start : self.end] + self.tail
+
 
 _XML_DECL_RE = re.compile(rb"^\s*(?:\xef\xbb\xbf)?(<\?xml[^>]*\?>)?")
 _ROOT_RE = re.compile(rb"<((?:[\w.-]+:)?collection)\b[^>]*>")
@@ -33,20 +57,20 @@ def iso2709_cuts(data: bytes, parts: int) -> list[int]:
     return cuts
 
 
-def split_iso2709(data: bytes, parts: int) -> list[bytes]:
-    cuts = iso2709_cuts(data, parts)
-    return [data[a:b] for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
+def plan_iso2709(data: bytes, parts: int) -> list[Piece]:
+    """About ``parts`` pieces of an ISO 2709 file, cut after record terminators."""
+    return [Piece(a, b) for a, b in pairwise(iso2709_cuts(data, parts)) if b > a]
 
 
-def split_marcxml(data: bytes, parts: int) -> list[bytes]:
-    """Parts of a ``<collection>`` document, each a well-formed document of its own.
+def plan_marcxml(data: bytes, parts: int) -> list[Piece]:
+    """Pieces of a ``<collection>`` document, each a well-formed document of its own.
 
-    Files with another root (SRU or OAI-PMH responses) are returned whole.
+    Files with another root (SRU or OAI-PMH responses) are one piece.
     """
     declaration = _XML_DECL_RE.match(data)
     root = _ROOT_RE.search(data, 0, 4096)
     if root is None:
-        return [data]
+        return [Piece(0, len(data))]
     decl = (declaration.group(1) or b"") if declaration else b""
     opening, closing = root.group(0), b"</" + root.group(1) + b">"
     cuts = [0]
@@ -56,11 +80,8 @@ def split_marcxml(data: bytes, parts: int) -> list[bytes]:
             break
         cuts.append(end.end())
     cuts.append(len(data))
-    if len(cuts) == 2:
-        return [data]
-    pieces = []
-    for index, (a, b) in enumerate(zip(cuts, cuts[1:], strict=False)):
-        head = b"" if index == 0 else decl + opening
-        tail = b"" if index == len(cuts) - 2 else closing
-        pieces.append(head + data[a:b] + tail)
-    return pieces
+    last = len(cuts) - 2
+    return [
+        Piece(a, b, b"" if index == 0 else decl + opening, b"" if index == last else closing)
+        for index, (a, b) in enumerate(pairwise(cuts))
+    ]

@@ -1,0 +1,53 @@
+"""Normaliser helpers whose common case has a fast path: years and author lists."""
+
+from __future__ import annotations
+
+import pytest
+
+from fundplanner.errors import Kind
+from fundplanner.ingest.normalise import IngestOptions, Normaliser, _join
+
+
+def normaliser() -> Normaliser:
+    return Normaliser(
+        file="f.mrc", source="f", format="marc21", options=IngestOptions(max_year=2026)
+    )
+
+
+YEARS = [
+    # raw 264 $c / 008/07-10, year, warned
+    ("1998", 1998, False),  # fast path: four ASCII digits in range
+    ("1450", 1450, False),
+    ("2026", 2026, False),
+    ("1449", None, True),  # four digits out of range: the general rules decide (and warn)
+    ("2999", None, True),
+    ("0000", None, True),
+    ("uuuu", None, False),  # 008 "unknown"
+    ("١٩٩٨", 1998, False),  # Arabic-Indic digits
+    ("1420 هـ", 1999, False),  # Hijri
+    ("c1998", 1998, False),
+]
+
+
+@pytest.mark.parametrize(("text", "year", "warned"), YEARS)
+def test_year(text: str, year: int | None, warned: bool) -> None:
+    n = normaliser()
+    assert n._year({"record_no": 1, "flavour": "marc21", "year": text}) == year
+    assert [p.kind for p in n.problems] == ([Kind.INVALID_NUMBER] if warned else [])
+
+
+@pytest.mark.parametrize(
+    ("values", "joined"),
+    [
+        (["Martin, A."], "Martin, A."),  # fast path: one author
+        ([" Martin, A. "], "Martin, A."),
+        ([""], None),
+        (["  "], None),
+        (["Martin, A.", "Haddad, N.", "Martin, A."], "Martin, A. ; Haddad, N."),
+        (("Martin, A.",), "Martin, A."),
+        ("Martin, A.", "Martin, A."),
+        (None, None),
+    ],
+)
+def test_join(values: object, joined: str | None) -> None:
+    assert _join(values) == joined
