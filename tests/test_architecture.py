@@ -35,5 +35,7 @@ def test_only_the_cli_imports_click(path: Path) -> None:
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_only_store_imports_sqlalchemy(path: Path) -> None:
-    if path.name != "store.py":
+    """store.py talks to the database; its Alembic migrations live beside it."""
+    if path.name != "store.py" and "migrations" not in path.parts:
         assert "sqlalchemy" not in imported_roots(path)
+        assert "alembic" not in imported_roots(path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fundplanner.errors import Kind
-from fundplanner.ingest.normalise import IngestOptions, Normaliser, _join
+from fundplanner.ingest.normalise import IngestOptions, Normaliser, _join, _text
 
 
 def normaliser() -> Normaliser:
@@ -51,3 +51,9 @@ def test_year(text: str, year: int | None, warned: bool) -> None:
 )
 def test_join(values: object, joined: str | None) -> None:
     assert _join(values) == joined
+
+
+def test_nul_characters_are_dropped_from_text() -> None:
+    """PostgreSQL text columns cannot hold NUL; damaged records sometimes carry one."""
+    assert _text("Le\x00 Petit Prince ") == "Le Petit Prince"
+    assert _join(["Camus,\x00 Albert", "Sartre"]) == "Camus, Albert ; Sartre"

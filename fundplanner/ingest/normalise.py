@@ -390,8 +390,13 @@ FIELD_NAMES: dict[str, dict[str, str]] = {
 
 
 def _text(value: Any) -> str | None:
-    """A cell as trimmed text, None when empty; a list gives its first non-blank item."""
+    """A cell as trimmed text, None when empty; a list gives its first non-blank item.
+
+    NUL characters (damaged records) are dropped: no text column can hold them in PostgreSQL.
+    """
     if type(value) is str:  # fast path: readers mostly give strings
+        if "\x00" in value:
+            value = value.replace("\x00", "")
         return value.strip() or None
     if value is None:
         return None
@@ -433,13 +438,11 @@ def _publisher(value: Any) -> str | None:
 
 def _join(values: Any) -> str | None:
     """A list (authors) in one cell, trimmed, blanks and repeats dropped, in order."""
-    if values is None:
-        return None
-    if isinstance(values, str):
-        return values.strip() or None
-    if type(values) is list and len(values) == 1 and type(values[0]) is str:
-        return values[0].strip() or None  # fast path: one author, nothing to join
-    cleaned = [str(v).strip() for v in values if v and str(v).strip()]
+    if values is None or isinstance(values, str):
+        return _text(values)
+    if type(values) is list and len(values) == 1:
+        return _text(values[0])  # fast path: one author, nothing to join
+    cleaned = [text for value in values if (text := _text(value))]
     return LIST_SEPARATOR.join(dict.fromkeys(cleaned)) or None
 
 
