@@ -274,6 +274,11 @@ def info(project: str, as_json: bool) -> None:
             click.echo(f"  {table:<18} {count}")
     languages = summary["candidates_by_language"]
     click.echo("  languages: " + ", ".join(f"{k} {v}" for k, v in languages.items()))
+    for currency, money in summary["budget"].items():
+        click.echo(
+            f"  budget ({currency}): uses {money['uses']:,.2f}, sources {money['sources']:,.2f},"
+            f" balance {money['balance']:+,.2f}"
+        )
     click.echo(
         "  agreement: " + " → ".join(f"{m['step']} ({m['status']})" for m in summary["milestones"])
     )

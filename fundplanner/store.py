@@ -518,6 +518,27 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _code_lists() -> dict[str, dict[str, tuple[str, ...]]]:
+    """The closed sets of values some columns take (table -> column -> allowed values)."""
+    return {
+        "partner": {"kind": PARTNER_KINDS, "convention_status": CONVENTION_STATUSES},
+        "budget_line": {"kind": BUDGET_KINDS},
+        "funding_source": {"kind": FUNDING_KINDS},
+        "training_module": {"mode": TRAINING_MODES},
+        "milestone": {"step": MILESTONE_STEPS, "status": MILESTONE_STATUSES},
+    }
+
+
+def _check_codes(table_name: str, values: Mapping[str, Any]) -> None:
+    """Refuse a value outside its column's code list, naming the allowed ones."""
+    for column, allowed in _code_lists().get(table_name, {}).items():
+        value = values.get(column)
+        if value is not None and value not in allowed:
+            raise StoreError(
+                f"{table_name}.{column}: {value!r} is not one of {', '.join(allowed)}."
+            )
+
+
 def _table(name: str) -> sa.Table:
     try:
         return EDITABLE[name]
@@ -533,6 +554,7 @@ def _table(name: str) -> sa.Table:
 def insert_row(conn: Connection, table_name: str, values: Mapping[str, Any], *, user: str) -> int:
     """Add a row to an editable table; returns its id."""
     table = _table(table_name)
+    _check_codes(table_name, values)
     row = {**values, "version": 1, "updated_at": _now(), "updated_by": user}
     try:
         # A savepoint, so that a refused row leaves the caller's transaction usable on
@@ -557,13 +579,16 @@ def update_row(
 ) -> int:
     """Change a row if nobody saved it since ``expected_version`` was read; returns the new version.
 
-    A stale write is refused with :class:`StaleWrite` naming who saved, when, and the fields
-    whose values differ from what the caller read — never silently overwritten.
+    A stale write is refused with :class:`StaleWrite` naming who saved, when, its version, and
+    the fields of the caller's change that were not saved — never silently overwritten.
     """
     table = _table(table_name)
     forbidden = {"id", "version", "updated_at", "updated_by"} & set(changes)
     if forbidden:
         raise StoreError(f"{table_name}: {', '.join(sorted(forbidden))} cannot be edited.")
+    _check_codes(table_name, changes)
+    if table is milestone:
+        _check_milestone_order(conn, row_id, changes)
     result = conn.execute(
         table.update()
         .where(table.c.id == row_id, table.c.version == expected_version)
@@ -583,6 +608,27 @@ def update_row(
         f"{', '.join(sorted(changes))} were not saved. Reload it, check the values, and "
         "save again."
     )
+
+
+def _check_milestone_order(conn: Connection, row_id: int, changes: Mapping[str, Any]) -> None:
+    """A step of the convention-projet is done only after every step before it: the council
+    votes before the prefecture's contrôle de légalité, which precedes signature, etc."""
+    if changes.get("status") != "done":
+        return
+    row = conn.execute(sa.select(milestone).where(milestone.c.id == row_id)).mappings().first()
+    if row is None:
+        return  # update_row reports the missing row
+    pending = conn.execute(
+        sa.select(milestone.c.step)
+        .where(milestone.c.position < row["position"], milestone.c.status != "done")
+        .order_by(milestone.c.position)
+    ).scalars()
+    earlier = list(pending)
+    if earlier:
+        raise StoreError(
+            f"milestone {row['step']} cannot be done before {', '.join(earlier)} "
+            "(the convention's steps follow their legal order); mark those done first."
+        )
 
 
 def delete_row(
@@ -876,6 +922,7 @@ def info(conn: Connection) -> dict[str, Any]:
         ).all()
     )
     return {
+        "budget": budget_balance(conn),
         "name": head["name"],
         "partner_town": head["partner_town"],
         "library": head["library"],
@@ -888,6 +935,32 @@ def info(conn: Connection) -> dict[str, Any]:
             {"step": m["step"], "status": m["status"], "date": _jsonable(m["date"])}
             for m in rows(conn, "milestone")
         ],
+    }
+
+
+def budget_balance(conn: Connection) -> dict[str, dict[str, float]]:
+    """Per currency: planned uses (budget lines), sources (funding), and sources − uses."""
+    uses = dict(
+        conn.execute(
+            sa.select(budget_line.c.currency, sa.func.sum(budget_line.c.planned)).group_by(
+                budget_line.c.currency
+            )
+        ).all()
+    )
+    sources = dict(
+        conn.execute(
+            sa.select(funding_source.c.currency, sa.func.sum(funding_source.c.amount)).group_by(
+                funding_source.c.currency
+            )
+        ).all()
+    )
+    return {
+        str(currency): {
+            "uses": float(uses.get(currency) or 0),
+            "sources": float(sources.get(currency) or 0),
+            "balance": float(sources.get(currency) or 0) - float(uses.get(currency) or 0),
+        }
+        for currency in sorted(set(uses) | set(sources))
     }
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import drop_postgres_database
 from hypothesis import HealthCheck, settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -77,15 +78,5 @@ def _postgres_database(server: str) -> Iterator[str]:
         yield sa.make_url(server).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
-            # Our own sessions a test left open, then a plain DROP: it stops an autovacuum
-            # worker busy there itself, which DROP … WITH (FORCE) is not allowed to do.
-            conn.execute(
-                sa.text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :name AND usename = current_user "
-                    "AND pid <> pg_backend_pid()"
-                ),
-                {"name": name},
-            )
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+            drop_postgres_database(conn, name)
         admin.dispose()

@@ -104,3 +104,59 @@ def test_upgrade_brings_an_old_project_to_head(tmp_path: Path) -> None:
     code, output = run("upgrade", str(path))
     assert code == 0 and f"0001 → {store.head_revision()}" in output
     assert project.project_info(path)["name"] == "Old"
+
+
+def test_the_demo_budget_balances_against_its_sources(demo_project: Path) -> None:
+    budget = project.project_info(demo_project)["budget"]
+    assert budget == {"EUR": {"uses": 65000.0, "sources": 65000.0, "balance": 0.0}}
+    code, output = run("info", str(demo_project))
+    assert code == 0 and "balance +0.00" in output
+
+
+def test_agreement_steps_are_done_in_their_legal_order(tmp_path: Path) -> None:
+    path = tmp_path / "p.fundplan"
+    project.init_project(path)
+    engine = store.engine(path)
+    with engine.begin() as conn:
+        steps = {row["step"]: row for row in store.rows(conn, "milestone")}
+        executory = steps["executory"]
+        with pytest.raises(store.StoreError) as refused:
+            store.update_row(
+                conn,
+                "milestone",
+                executory["id"],
+                {"status": "done"},
+                expected_version=executory["version"],
+                user="test",
+            )
+    message = str(refused.value)
+    assert "draft_with_partners, council_vote, prefecture_legality_check" in message
+    with engine.begin() as conn:
+        for step in store.MILESTONE_STEPS[:4]:
+            row = next(r for r in store.rows(conn, "milestone") if r["step"] == step)
+            store.update_row(
+                conn,
+                "milestone",
+                row["id"],
+                {"status": "done"},
+                expected_version=row["version"],
+                user="test",
+            )
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("table", "values", "says"),
+    [
+        ("partner", {"name": "X", "kind": "bank"}, "partner.kind: 'bank' is not one of library"),
+        ("budget_line", {"kind": "party", "label": "x"}, "budget_line.kind: 'party'"),
+        ("training_module", {"subject": "x", "mode": "online"}, "'online' is not one of on_site"),
+    ],
+)
+def test_code_lists_are_enforced(tmp_path: Path, table: str, values: dict, says: str) -> None:
+    path = tmp_path / "p.fundplan"
+    project.init_project(path)
+    engine = store.engine(path)
+    with engine.begin() as conn, pytest.raises(store.StoreError, match=says):
+        store.insert_row(conn, table, values, user="test")
+    engine.dispose()
