@@ -168,26 +168,22 @@ candidate = sa.Table(
     sa.Index("ix_candidate_cell", "audience", "category", "language"),  # revision 0002
 )
 
-#: Named planning inputs and scenarios (the planning issue fills their ``data``).
-profile = sa.Table(
-    "profile",
-    metadata,
-    *_versioned(
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("name", sa.String(200), nullable=False, unique=True),
-        sa.Column("data", sa.JSON, nullable=False),
-    ),
-)
 
-premises = sa.Table(
-    "premises",
-    metadata,
-    *_versioned(
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("name", sa.String(200), nullable=False, unique=True),
-        sa.Column("data", sa.JSON, nullable=False),
-    ),
-)
+def _named_data(name: str) -> sa.Table:
+    """A named planning input whose ``data`` (JSON) the planning issue defines."""
+    return sa.Table(
+        name,
+        metadata,
+        *_versioned(
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("name", sa.String(200), nullable=False, unique=True),
+            sa.Column("data", sa.JSON, nullable=False),
+        ),
+    )
+
+
+profile = _named_data("profile")
+premises = _named_data("premises")
 
 plan = sa.Table(
     "plan",
