@@ -72,7 +72,6 @@ from fundplanner.errors import FundplannerError
 FORMAT = "fundplanner-backup"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
-ARCHIVE_SUFFIX = ".zip"
 _MEMBER_NAME = re.compile(r"tables/([a-z_][a-z0-9_]*)\.jsonl")
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 #: What zipfile raises for a member it cannot inflate or check (CRC), or one it cannot open.

@@ -72,7 +72,6 @@ class Kind(enum.StrEnum):
     INVALID_NUMBER = "invalid_number"
     INVALID_CODE = "invalid_code"
     NOT_A_BOOK = "not_a_book"
-    DUPLICATE = "duplicate"
 
 
 @dataclass(frozen=True, slots=True)

@@ -221,6 +221,8 @@ def _read(file: str | Path) -> bytes:
 
 
 def _partner(conn: Any, name: str) -> dict[str, Any]:
+    """The partner named ``name``; a case-insensitive prefix naming exactly one partner also
+    does ("Northfield" for "Northfield Primary School Library (demo)")."""
     partners = store.rows(conn, "partner")
     for row in partners:
         if row["name"] == name:

@@ -132,16 +132,22 @@ catalogue = sa.Table(
     sa.Column("warnings", sa.Integer, nullable=False),
 )
 
-catalogue_problem = sa.Table(
-    "catalogue_problem",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column(
+
+def _owned_by_catalogue() -> sa.Column[Any]:
+    """The link of a row that belongs to one import: it goes when its catalogue goes."""
+    return sa.Column(
         "catalogue_id",
         sa.ForeignKey("catalogue.id", ondelete="CASCADE"),
         nullable=False,
         index=True,
-    ),
+    )
+
+
+catalogue_problem = sa.Table(
+    "catalogue_problem",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    _owned_by_catalogue(),
     sa.Column("record", sa.Integer),
     sa.Column("control_number", sa.String(100)),
     sa.Column("field", sa.String(100)),
@@ -157,12 +163,7 @@ candidate = sa.Table(
     "candidate",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column(
-        "catalogue_id",
-        sa.ForeignKey("catalogue.id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
+    _owned_by_catalogue(),
     *(sa.Column(name, _SQL_TYPES[dtype]()) for name, dtype in CANDIDATE_SCHEMA.items()),
     sa.Index("ix_candidate_work_key", "work_key"),
     sa.Index("ix_candidate_cell", "audience", "category", "language"),  # revision 0002
