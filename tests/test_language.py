@@ -236,6 +236,35 @@ def test_batch_scores_are_the_one_by_one_scores(backend: str) -> None:
         assert list(scores.values()) == pytest.approx(list(single.values()), abs=1e-12)
 
 
+# Texts the detector may see: Latin script only (the Arabic-script models are left out), and
+# Latin-dominant texts with Arabic letters (the full detector judges them).
+ROUTED = [
+    ("The history of the Arab peoples", False),
+    ("Histoire de la littérature française", False),
+    ("Cien años de soledad", False),
+    ("Kitāb al-aghānī", False),
+    ("Le Petit Prince : roman illustré الأمير", True),
+    ("x", False),
+]
+
+
+@pytest.mark.parametrize(("text", "has_arabic"), ROUTED)
+def test_lingua_scores_equal_the_full_detector_s_whatever_models_judged(
+    text: str, has_arabic: bool
+) -> None:
+    """Leaving the Arabic-script models out for a text without an Arabic letter changes no
+    score (lingua gives those languages exactly 0 there)."""
+    codes = PROJECT_LANGUAGES + lang.OTHER_LATIN_LANGUAGES
+    assert ("ara" in lang._lingua_codes_for(text, codes)) is has_arabic
+    full = lang._lingua_score_dict(
+        lang._lingua_detector(codes).compute_language_confidence_values(text)
+    )
+    routed = detector_scores(text, PROJECT_LANGUAGES, backend="lingua")
+    assert set(routed) == set(full)
+    for code, value in full.items():
+        assert routed[code] == pytest.approx(value, abs=1e-12)
+
+
 DEFERRED = [
     # title, subtitle, summary, ISBN prior: records that only the detector can judge
     ("Harry Potter and the Philosopher's Stone", None, None, None),

@@ -19,9 +19,11 @@ from typing import NamedTuple
 #: Files smaller than this are read in one part (forking costs more than it saves).
 MIN_BYTES_PER_PART = 4 * 1024 * 1024
 
-#: Parts per worker: smaller last parts shorten the wait for the slowest worker, and the
-#: parent judges each part's pending languages while the others are still being read.
-PIECES_PER_WORKER = 3
+#: Parts per worker: smaller last parts shorten the wait for the slowest worker, the
+#: parent judges each part's pending languages while the others are still being read, and a
+#: worker holds less at once (measured on 100,000 records: peak memory of the whole process
+#: tree 577 MB with 6 parts per worker, 629 MB with 3).
+PIECES_PER_WORKER = 6
 
 
 class Piece(NamedTuple):
