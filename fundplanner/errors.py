@@ -10,6 +10,10 @@ operation, and all of them derive from :class:`FundplannerError`::
     │   ├── MappingError            a column mapping (TOML) is invalid or names no column
     │   └── EncodingProblem         no encoding decodes the text
     ├── ReferenceDataError          a reference table in fundplanner/reference is malformed
+    ├── ProfileError                a profile document cannot be read (profiles.py)
+    ├── PremisesError               a premises document cannot be read (premises.py)
+    ├── PlanInputError              plan inputs that cannot be planned (planner.py)
+    │   └── PlanFileError           a plan file cannot be read at all (planfiles.py)
     └── UsageError                  a caller passed arguments that cannot work together
 
 Messages name the input, what was expected, and what to do next. The shells (CLI,
@@ -72,6 +76,14 @@ class Kind(enum.StrEnum):
     INVALID_NUMBER = "invalid_number"
     INVALID_CODE = "invalid_code"
     NOT_A_BOOK = "not_a_book"
+    # planning inputs (profiles, premises, targets)
+    SHARES_SUM = "shares_sum"
+    NO_ZONE = "no_zone"
+    OVER_CAPACITY = "over_capacity"
+    INVALID_PREMISES = "invalid_premises"
+    # plan files
+    MISSING_VALUE = "missing_value"
+    DUPLICATE_ID = "duplicate_id"
 
 
 @dataclass(frozen=True, slots=True)
