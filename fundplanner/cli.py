@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from fundplanner import __version__
+from fundplanner import __version__, planner
 from fundplanner import project as project_ops
 from fundplanner.errors import FundplannerError
 from fundplanner.ingest import IngestOptions, IngestResult, read_catalogues
@@ -319,6 +319,398 @@ def restore(archive: Path, project: str) -> None:
     except FundplannerError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{archive} restored into {project}: {summary}")
+
+
+# --------------------------------------------------------------------------- planning
+
+
+def _key_values(text: str | None, option: str) -> dict[str, str]:
+    """``"ara=60,fre=20"`` → {"ara": "60", "fre": "20"} (a usage error names the option)."""
+    if not text:
+        return {}
+    pairs = {}
+    for item in text.split(","):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise click.BadParameter(
+                f"{item!r}: write KEY=VALUE pairs separated by commas.", param_hint=option
+            )
+        pairs[key.strip()] = value.strip()
+    return pairs
+
+
+def _number(value: str, option: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a number.", param_hint=option) from None
+
+
+def _scenario_changes(
+    budget: float | None,
+    processing: float | None,
+    max_copies: int | None,
+    shipping_mode: str | None,
+    origin_rates: tuple[str, ...],
+    exchange_rates: tuple[str, ...],
+    language_split: str | None,
+    population: str | None,
+    profile: str | None,
+    premises: str | None,
+    time_limit: float | None,
+) -> dict[str, Any]:
+    """The scenario parameters the options of `plan` change (None: left as saved)."""
+    changes: dict[str, Any] = {
+        "budget_eur": budget,
+        "processing_eur_per_item": processing,
+        "max_copies_per_title": max_copies,
+        "shipping_mode": shipping_mode,
+        "profile": profile,
+        "premises": premises,
+        "time_limit_s": time_limit,
+    }
+    if population is not None:
+        changes["population"] = int(population) if population.isdigit() else population
+    if language_split:
+        split = _key_values(language_split, "--language-split")
+        changes["language_split"] = {k: _number(v, "--language-split") for k, v in split.items()}
+    if exchange_rates:
+        rates = {}
+        for item in exchange_rates:
+            rates.update(_key_values(item, "--exchange-rate"))
+        changes["exchange_rates"] = {
+            k.upper(): _number(v, "--exchange-rate") for k, v in rates.items()
+        }
+    if origin_rates:
+        origins = {}
+        for item in origin_rates:
+            for origin, figures in _key_values(item, "--origin-rate").items():
+                rate, _, fixed = figures.partition(":")
+                entry = {"rate_eur_per_kg": _number(rate, "--origin-rate")}
+                if fixed:
+                    entry["fixed_eur"] = _number(fixed, "--origin-rate")
+                origins[origin.upper()] = entry
+        changes["origins"] = origins
+    return {k: v for k, v in changes.items() if v is not None}
+
+
+@cli.command()
+@PROJECT_ARG
+@click.option(
+    "--scenario",
+    default="base",
+    show_default=True,
+    help="The named plan to solve (created if new).",
+)
+@click.option(
+    "--budget",
+    type=float,
+    help="Budget in EUR (default: the collection, processing and shipping budget lines).",
+)
+@click.option(
+    "--processing",
+    type=float,
+    help="Processing (cataloguing, equipping) cost per item in EUR (default 4).",
+)
+@click.option(
+    "--max-copies",
+    type=click.IntRange(min=1),
+    help="Copies of one work at most, across sources (default 1).",
+)
+@click.option(
+    "--shipping-mode",
+    help="Shipping mode of reference/shipping_modes.toml: sea_groupage, air, post_m_bag.",
+)
+@click.option(
+    "--origin-rate",
+    "origin_rates",
+    multiple=True,
+    help="Shipping figures of one origin: ORIGIN=EUR_PER_KG[:FIXED_EUR], e.g. FR=0.3:800 "
+    "(repeatable).",
+)
+@click.option(
+    "--exchange-rate",
+    "exchange_rates",
+    multiple=True,
+    help="Euros per unit of a currency, e.g. USD=0.92 (repeatable; replaces the rate used "
+    "at import).",
+)
+@click.option(
+    "--language-split", help="Shares by language for every audience, e.g. ara=60,fre=20,eng=20."
+)
+@click.option(
+    "--population",
+    help="official, de_facto, or a number of inhabitants to size the collection for.",
+)
+@click.option("--profile", help="The project profile to use (by name).")
+@click.option("--premises", help="The project premises to use (by name).")
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0),
+    help="Seconds for the MILP polish (0: no polish; default 30).",
+)
+@click.option(
+    "--pin",
+    "pins",
+    multiple=True,
+    type=int,
+    help="Candidate id to keep in the selection (repeatable).",
+)
+@click.option(
+    "--exclude",
+    "excludes",
+    multiple=True,
+    type=int,
+    help="Candidate id never to select (repeatable).",
+)
+@click.option(
+    "--release",
+    "releases",
+    multiple=True,
+    type=int,
+    help="Candidate id to free of a pin or an exclusion (repeatable).",
+)
+@JSON_OPTION
+def plan(
+    project: str,
+    scenario: str,
+    budget: float | None,
+    processing: float | None,
+    max_copies: int | None,
+    shipping_mode: str | None,
+    origin_rates: tuple[str, ...],
+    exchange_rates: tuple[str, ...],
+    language_split: str | None,
+    population: str | None,
+    profile: str | None,
+    premises: str | None,
+    time_limit: float | None,
+    pins: tuple[int, ...],
+    excludes: tuple[int, ...],
+    releases: tuple[int, ...],
+    as_json: bool,
+) -> None:
+    """Choose the titles of a scenario: targets from the profile and premises, then the
+    optimiser over every partner's candidates; the plan is saved in the project.
+
+    Options change the scenario's saved parameters; a later run without them keeps them.
+
+    Example: fundplanner plan alram.fundplan --scenario air --shipping-mode air --budget 30000
+    """
+    changes = _scenario_changes(
+        budget,
+        processing,
+        max_copies,
+        shipping_mode,
+        origin_rates,
+        exchange_rates,
+        language_split,
+        population,
+        profile,
+        premises,
+        time_limit,
+    )
+    try:
+        outcome = project_ops.plan_project(
+            project, scenario, changes=changes, pin=pins, exclude=excludes, release=releases
+        )
+    except FundplannerError as exc:
+        raise click.ClickException(str(exc)) from exc
+    summary = outcome.summary()
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False))
+    else:
+        click.echo(
+            f"Scenario {scenario}: collection size {summary['collection_size']:,} for "
+            f"{summary['served_population']:,} inhabitants, "
+            f"targets {summary['target_copies']:,} copies"
+        )
+        _print_plan(summary)
+    if summary["status"] == planner.INFEASIBLE:
+        sys.exit(EXIT_NOTHING_READ)
+
+
+@cli.command()
+@PROJECT_ARG
+@JSON_OPTION
+def scenarios(project: str, as_json: bool) -> None:
+    """Compare the project's scenarios side by side: parameters and last solve's figures."""
+    try:
+        table = project_ops.scenario_table(project)
+    except FundplannerError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(table, ensure_ascii=False, default=str))
+        return
+    if not table:
+        click.echo("No scenario yet: run `fundplanner plan PROJECT` first.")
+        return
+    rows = [
+        ("", [t["scenario"] for t in table]),
+        ("status", [t["status"] or "not solved" for t in table]),
+        ("budget EUR", [_figure(t["budget_eur"]) for t in table]),
+        ("cost EUR", [_figure(t["cost_eur"]) for t in table]),
+        ("target copies", [_figure(t["target_copies"]) for t in table]),
+        ("selected copies", [_figure(t["selected_copies"]) for t in table]),
+        ("selected titles", [_figure(t["selected_titles"]) for t in table]),
+        ("shortfall (weighted)", [_figure(t["shortfall"]) for t in table]),
+        ("gap to LP bound", [_percent(t["gap"]) for t in table]),
+        ("cells short", [_figure(t["cells_short"]) for t in table]),
+    ]
+    names = sorted({k for t in table for k in t["parameters"]})
+    rows += [(name, [_parameter(t["parameters"].get(name)) for t in table]) for name in names]
+    width = max(len(label) for label, _ in rows) + 2
+    columns = [
+        max(len(str(v)) for v in values) + 2 for values in zip(*(r[1] for r in rows), strict=True)
+    ]
+    for label, values in rows:
+        click.echo(
+            f"{label:<{width}}"
+            + "".join(f"{v!s:>{w}}" for v, w in zip(values, columns, strict=True))
+        )
+
+
+def _figure(value: Any) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.0f}" if isinstance(value, float) else f"{value:,}"
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2%}"
+
+
+def _parameter(value: Any) -> str:
+    if value is None:
+        return "default"
+    if isinstance(value, dict):
+        return ",".join(f"{k}={_parameter(v)}" for k, v in value.items())
+    return str(value)
+
+
+def _print_plan(summary: dict[str, Any]) -> None:
+    """The solve's figures, the short cells (largest first) and the messages."""
+    echo = click.echo
+    echo(
+        f"Status:    {summary['status']} ({summary['method']}); "
+        f"shortfall {summary['shortfall']:,.1f}"
+        f" (LP bound {summary['bound']:,.1f}, gap {_percent(summary['gap'])})"
+    )
+    echo(
+        f"Selected:  {summary['selected_copies']:,} copies of {summary['selected_titles']:,} titles"
+        f"; cost {summary['cost_eur']:,.2f} EUR of a {summary['budget_eur']:,.2f} EUR budget"
+    )
+    short = sorted(summary["cells_short"], key=lambda c: -(c.get("shortfall") or 0))
+    if short:
+        echo(f"Cells short of their target ({len(short)}; largest first):")
+        for cell in short[:15]:
+            closing = cell.get("cost_to_close_eur")
+            echo(
+                f"  {cell['audience']:<9} {cell['category']:<18} {cell['language']}  "
+                f"{cell['selected']:>5}/{cell['target']:<5} short {cell['shortfall']:>5}  "
+                f"{cell.get('cause') or '':<14}"
+                + (f" ≈ {closing:,.0f} EUR to close" if closing else "")
+            )
+        if len(short) > 15:
+            echo(f"  … and {len(short) - 15} more (--json lists them all)")
+    for message in [
+        *summary.get("notes", []),
+        *summary.get("target_problems", []),
+        *summary["messages"],
+    ]:
+        echo(f"  - {message}")
+
+
+@cli.command(name="plan-file")
+@click.option(
+    "--candidates",
+    "candidates_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="candidates.csv (columns in README, 'Plan files').",
+)
+@click.option(
+    "--targets",
+    "targets_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="targets.csv: audience, category, language, target, weight.",
+)
+@click.option(
+    "--constraints",
+    "constraints_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="constraints.toml: budget, processing cost, copy cap, zones, origins.",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the selection here: candidate_id, copies.",
+)
+@click.option(
+    "--problems",
+    "problems_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the rows that were refused (file, row, column, message) here (CSV).",
+)
+@JSON_OPTION
+def plan_file(
+    candidates_path: Path,
+    targets_path: Path,
+    constraints_path: Path,
+    out: Path,
+    problems_out: Path | None,
+    as_json: bool,
+) -> None:
+    """Plan from three plain files, without a project (batch runs, checks by anyone).
+
+    Exit 0 with a plan, 1 when the inputs cannot be planned (the pins alone break the budget
+    or a shelf, or a file cannot be read), 2 for usage errors.
+
+    Example: fundplanner plan-file --candidates c.csv --targets t.csv --constraints k.toml
+    --out sel.csv --json
+    """
+    from fundplanner import planfiles
+
+    try:
+        candidates, candidate_problems = planfiles.read_candidates(candidates_path)
+        targets, target_problems = planfiles.read_targets(targets_path)
+        constraints = planfiles.read_constraints(constraints_path)
+        result = planner.plan(candidates, targets, constraints)
+        planfiles.write_selection(result, out)
+        problems = [*candidate_problems, *target_problems]
+        if problems_out is not None:
+            _write_csv(_problem_frame(problems), problems_out)
+    except FundplannerError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except OSError as exc:
+        raise click.ClickException(f"cannot write the output: {exc}") from exc
+    summary = result.summary()
+    summary["refused_rows"] = len(problems)
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False))
+    else:
+        _print_plan(summary)
+        for problem in problems[:10]:
+            click.echo(f"  ! {problem}", err=True)
+        if len(problems) > 10:
+            click.echo(
+                f"  … {len(problems) - 10} more refused rows (--problems FILE.csv lists them)",
+                err=True,
+            )
+        click.echo(f"Selection written to {out}")
+    if result.status == planner.INFEASIBLE:
+        sys.exit(EXIT_NOTHING_READ)
+
+
+def _problem_frame(problems: list[Any]) -> Any:
+    import pandas as pd
+
+    from fundplanner.errors import PROBLEM_COLUMNS
+
+    return pd.DataFrame([p.as_row() for p in problems], columns=list(PROBLEM_COLUMNS))
 
 
 def store_user() -> str:

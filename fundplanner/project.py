@@ -15,12 +15,18 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from fundplanner import dedupe, store
+import pandas as pd
+
+from fundplanner import dedupe, planner, planning, store
+from fundplanner import premises as premises_module
+from fundplanner import profiles as profiles_module
 from fundplanner.errors import FundplannerError, UsageError
 from fundplanner.ingest import IngestOptions, IngestResult, read_catalogue
 
 DEMO_DIR = Path(__file__).resolve().parents[1] / "data" / "demo"
 DEMO_RECORD = DEMO_DIR / "project.toml"
+DEMO_PROFILE = DEMO_DIR / "profile.toml"
+DEMO_PREMISES = DEMO_DIR / "premises.toml"
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,7 @@ def init_project(
             store.create_project(conn, values, user=user)
             if demo:
                 _load_record(conn, record, user=user)
+                _load_planning_documents(conn, user=user)
     except FundplannerError:
         _remove_new_file(path)
         raise
@@ -152,6 +159,222 @@ def backup_project(path: str | Path, out: str | Path) -> Any:
             return backup.backup(conn, out)
     finally:
         engine.dispose()
+
+
+# --------------------------------------------------------------------------- planning
+
+
+@dataclass(frozen=True)
+class PlanOutcome:
+    """One solve of a scenario: its parameters, the optimiser's inputs and its plan."""
+
+    scenario: planning.Scenario
+    inputs: planning.PlannerInputs
+    plan: planner.Plan
+    notes: tuple[str, ...]
+
+    def summary(self) -> dict[str, Any]:
+        """What `fundplanner plan --json` prints and what the plan row's report keeps."""
+        size = self.inputs.target_result.size
+        return {
+            "scenario": self.scenario.name,
+            "parameters": self.scenario.to_mapping(),
+            "collection_size": None if size is None else size.opening_stock,
+            "served_population": None if size is None else size.served_population,
+            "target_copies": int(self.inputs.targets["target"].sum()),
+            **self.plan.summary(),
+            "notes": list(self.notes),
+            "target_problems": [str(p) for p in self.inputs.target_result.problems],
+        }
+
+
+def plan_project(
+    path: str | Path,
+    scenario: str = planning.DEFAULT_SCENARIO,
+    *,
+    changes: Mapping[str, Any] | None = None,
+    pin: Iterable[int] = (),
+    exclude: Iterable[int] = (),
+    release: Iterable[int] = (),
+    polish: bool = True,
+    user: str | None = None,
+) -> PlanOutcome:
+    """Solve ``scenario`` (created with ``changes`` when new, else changed by them) and save
+    its plan: the figures, the report and the copies of every selected candidate.
+
+    ``pin`` / ``exclude`` / ``release`` are candidate ids (the store's) to pin, exclude, or
+    free of both, recorded with the scenario before the solve. The solve runs outside any
+    transaction; saving it is refused as a stale write when someone changed the plan meanwhile.
+    """
+    user = user or store.current_user()
+    engine = store.engine(path)
+    try:
+        with engine.begin() as conn:
+            store.require_current(conn)
+            stored = store.plan_by_scenario(conn, scenario)
+            chosen = planning.Scenario.from_mapping(
+                scenario, stored["parameters"] if stored else {}
+            )
+            chosen = chosen.changed(changes or {})
+            row = store.ensure_plan(conn, scenario, chosen.to_mapping(), user=user)
+            for ids, flags in (
+                (pin, {"pinned": True}),
+                (exclude, {"excluded": True}),
+                (release, {"pinned": False, "excluded": False}),
+            ):
+                store.set_pins(conn, row["id"], ids, user=user, **flags)
+            head = store.project_row(conn)
+            candidates = store.candidates(conn)
+            pins = store.plan_items(conn, row["id"])
+            profile, premises, notes = _planning_documents(conn, chosen)
+            budget_lines = store.rows(conn, "budget_line")
+        inputs = planning.planner_inputs(
+            chosen,
+            candidates,
+            profile,
+            premises,
+            budget_lines=budget_lines,
+            population={
+                "official": head.get("population_official"),
+                "de_facto": head.get("population_de_facto"),
+            },
+            pins=pins[pins["pinned"] | pins["excluded"]],
+        )
+        if not inputs.target_result.ok:
+            errors = [str(p) for p in inputs.target_result.problems if p.severity.value == "error"]
+            raise UsageError(
+                "the profile or the premises cannot set targets; fix them first:\n  "
+                + "\n  ".join(errors)
+            )
+        result = planner.plan(inputs.candidates, inputs.targets, inputs.constraints, polish=polish)
+        outcome = PlanOutcome(chosen, inputs, result, (*notes, *inputs.messages))
+        copies = dict(
+            zip(
+                result.selection["candidate_id"].astype(int),
+                result.selection["copies"].astype(int),
+                strict=True,
+            )
+        )
+        with engine.begin() as conn:
+            store.save_solution(
+                conn,
+                row["id"],
+                parameters=chosen.to_mapping(),
+                figures=result.summary(),
+                report=outcome.summary(),
+                copies=copies,
+                expected_version=row["version"],
+                user=user,
+            )
+        return outcome
+    finally:
+        engine.dispose()
+
+
+def _planning_documents(
+    conn: Any, scenario: planning.Scenario
+) -> tuple[profiles_module.Profile, premises_module.Premises | None, list[str]]:
+    """The scenario's profile and premises from the project (by name, else the only or first
+    one), the generic IFLA profile when the project has none, and notes saying so."""
+    notes: list[str] = []
+    found = store.named_data(conn, "profile")
+    document = _named(found, scenario.profile, "profile", notes)
+    if document is None:
+        notes.append(
+            "the project has no profile: the generic IFLA-based template was used "
+            "(fundplanner/reference/profiles/generic_ifla.toml); save the library's own "
+            "audiences and shares as the project's profile."
+        )
+        profile = profiles_module.load_profile(profiles_module.GENERIC_PROFILE)
+    else:
+        profile = profiles_module.load_profile(
+            document["data"], source=f"profile {document['name']!r}"
+        )
+    document = _named(store.named_data(conn, "premises"), scenario.premises, "premises", notes)
+    if document is None:
+        notes.append(
+            "the project has no premises: shelf capacity was not checked; describe the zones "
+            "and furniture from the floor plan as the project's premises."
+        )
+        return profile, None, notes
+    premises = premises_module.load_premises(
+        document["data"], source=f"premises {document['name']!r}"
+    )
+    return profile, premises, notes
+
+
+def _named(
+    documents: Mapping[str, dict[str, Any]], name: str | None, what: str, notes: list[str]
+) -> dict[str, Any] | None:
+    if name is not None:
+        if name not in documents:
+            known = ", ".join(repr(n) for n in documents) or "none"
+            raise UsageError(f"no {what} named {name!r} in this project ({what}s: {known}).")
+        return documents[name]
+    if not documents:
+        return None
+    first = next(iter(documents.values()))
+    if len(documents) > 1:
+        notes.append(
+            f"the project has {len(documents)} {what}s; {first['name']!r} was used (name one "
+            f"in the scenario's {what} parameter)."
+        )
+    return first
+
+
+def scenario_table(path: str | Path) -> list[dict[str, Any]]:
+    """Every scenario of the project with its parameters and its last solve's figures, for a
+    side-by-side comparison (`fundplanner scenarios`)."""
+    engine = store.engine(path)
+    try:
+        with engine.connect() as conn:
+            store.require_current(conn)
+            rows = store.plans(conn)
+    finally:
+        engine.dispose()
+    table = []
+    for row in rows:
+        report = row.get("report") or {}
+        table.append(
+            {
+                "scenario": row["scenario"],
+                "parameters": row["parameters"],
+                "status": row["status"],
+                "shortfall": row["shortfall"],
+                "cost_eur": row["cost_eur"],
+                "bound": row["bound"],
+                "gap": row["gap"],
+                "solved_at": None if row["solved_at"] is None else str(row["solved_at"]),
+                "collection_size": report.get("collection_size"),
+                "target_copies": report.get("target_copies"),
+                "selected_titles": report.get("selected_titles"),
+                "selected_copies": report.get("selected_copies"),
+                "budget_eur": report.get("budget_eur"),
+                "cells_short": len(report.get("cells_short") or []),
+                "method": report.get("method"),
+            }
+        )
+    return table
+
+
+def plan_selection(path: str | Path, scenario: str = planning.DEFAULT_SCENARIO) -> pd.DataFrame:
+    """A scenario's saved selection joined with the candidates' titles (copies > 0, plus the
+    pinned and excluded ones)."""
+    engine = store.engine(path)
+    try:
+        with engine.connect() as conn:
+            store.require_current(conn)
+            row = store.plan_by_scenario(conn, scenario)
+            if row is None:
+                raise UsageError(
+                    f"no scenario {scenario!r} in this project; run `fundplanner plan PROJECT "
+                    f"--scenario {scenario}` first."
+                )
+            items = store.plan_items(conn, row["id"])
+            candidates = store.candidates(conn)
+    finally:
+        engine.dispose()
+    return items.merge(candidates, left_on="candidate_id", right_on="id", how="left")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -277,6 +500,15 @@ def _load_record(conn: Any, record: Mapping[str, Any], *, user: str) -> None:
         values = {k: v for k, v in source.items() if k != "partner"}
         values["partner_id"] = partner_ids.get(source.get("partner", ""))
         store.insert_row(conn, "funding_source", values, user=user)
+
+
+def _load_planning_documents(conn: Any, *, user: str) -> None:
+    """The demo's profile and premises (data/demo/profile.toml, premises.toml), stored under
+    their own names."""
+    for table, file in (("profile", DEMO_PROFILE), ("premises", DEMO_PREMISES)):
+        with file.open("rb") as handle:
+            document = tomllib.load(handle)
+        store.put_named_data(conn, table, str(document.get("name", file.stem)), document, user=user)
 
 
 def _remove_new_file(path: str | Path) -> None:

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -200,6 +201,9 @@ plan = sa.Table(
         sa.Column("gap", sa.Float),
         sa.Column("solved_at", sa.DateTime(timezone=True)),
     ),
+    # revision 0003: what the solve said (method, per-cell gaps and their causes, zones,
+    # origins, messages): the Plan.summary() of fundplanner.planner
+    sa.Column("report", sa.JSON),
 )
 
 plan_item = sa.Table(
@@ -509,6 +513,8 @@ def _jsonable(value: Any) -> Any:
         return [_jsonable(v) for v in value]
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
+    if isinstance(value, np.generic):  # numpy scalars from DataFrames: plain Python values
+        value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
         # JSON has no NaN or infinity (PostgreSQL's json type refuses them)
         return None if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
@@ -898,6 +904,201 @@ def set_work_keys(conn: Connection, keys: pd.DataFrame) -> int:
     ]
     conn.execute(statement, values)
     return len(values)
+
+
+# --------------------------------------------------------------------------- planning
+
+
+def named_data(conn: Connection, table_name: str) -> dict[str, dict[str, Any]]:
+    """The rows of a named-document table (``profile`` or ``premises``) by name, in id order;
+    each row carries its ``id``, ``version`` and ``data``."""
+    if table_name not in ("profile", "premises"):
+        raise StoreError(f"{table_name!r} is not a named-document table; use profile or premises.")
+    return {row["name"]: row for row in rows(conn, table_name)}
+
+
+def put_named_data(
+    conn: Connection,
+    table_name: str,
+    name: str,
+    data: Mapping[str, Any],
+    *,
+    user: str,
+    expected_version: int | None = None,
+) -> int:
+    """Save a profile or premises document under ``name`` (a new row, or a new version of the
+    row of that name, refused as a stale write when ``expected_version`` is not the saved
+    one); returns its id."""
+    existing = named_data(conn, table_name).get(name)
+    if existing is None:
+        return insert_row(conn, table_name, {"name": name, "data": dict(data)}, user=user)
+    version = existing["version"] if expected_version is None else expected_version
+    update_row(
+        conn, table_name, existing["id"], {"data": dict(data)}, expected_version=version, user=user
+    )
+    return int(existing["id"])
+
+
+def plans(conn: Connection) -> list[dict[str, Any]]:
+    """Every scenario's plan row (parameters, figures, report), in id order."""
+    return rows(conn, "plan")
+
+
+def plan_by_scenario(conn: Connection, scenario: str) -> dict[str, Any] | None:
+    found = conn.execute(sa.select(plan).where(plan.c.scenario == scenario)).mappings().first()
+    return dict(found) if found is not None else None
+
+
+def ensure_plan(
+    conn: Connection, scenario: str, parameters: Mapping[str, Any], *, user: str
+) -> dict[str, Any]:
+    """The plan row of ``scenario``, created (unsolved) with ``parameters`` when missing."""
+    found = plan_by_scenario(conn, scenario)
+    if found is None:
+        insert_row(conn, "plan", {"scenario": scenario, "parameters": dict(parameters)}, user=user)
+        found = plan_by_scenario(conn, scenario)
+        assert found is not None
+    return found
+
+
+def plan_items(conn: Connection, plan_id: int) -> pd.DataFrame:
+    """A plan's items: candidate_id, copies, pinned, excluded (one row per candidate the plan
+    selected, pinned or excluded)."""
+    query = (
+        sa.select(
+            plan_item.c.candidate_id, plan_item.c.copies, plan_item.c.pinned, plan_item.c.excluded
+        )
+        .where(plan_item.c.plan_id == plan_id)
+        .order_by(plan_item.c.candidate_id)
+    )
+    frame = pd.DataFrame(
+        conn.execute(query).all(), columns=["candidate_id", "copies", "pinned", "excluded"]
+    )
+    return frame.astype(
+        {"candidate_id": "int64", "copies": "int64", "pinned": "bool", "excluded": "bool"}
+    )
+
+
+def set_pins(
+    conn: Connection,
+    plan_id: int,
+    candidate_ids: Iterable[int],
+    *,
+    pinned: bool | None = None,
+    excluded: bool | None = None,
+    user: str,
+) -> int:
+    """Pin or exclude candidates in a plan (``None`` leaves that flag as it is; a candidate is
+    never both: pinning clears its exclusion and the reverse). Returns how many were set;
+    an unknown candidate id is refused with its number."""
+    ids = [int(i) for i in dict.fromkeys(candidate_ids)]
+    if not ids:
+        return 0
+    known = set(conn.execute(sa.select(candidate.c.id).where(candidate.c.id.in_(ids))).scalars())
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise NotFound(
+            f"no candidate with id {', '.join(map(str, unknown[:10]))} in this project; the "
+            "ids are those of `fundplanner plan` output and of the dashboard's selection."
+        )
+    flags: dict[str, bool] = {}
+    if pinned is not None:
+        flags["pinned"] = pinned
+        if pinned:
+            flags["excluded"] = False
+    if excluded is not None:
+        flags["excluded"] = excluded
+        if excluded:
+            flags["pinned"] = False
+    present = set(
+        conn.execute(
+            sa.select(plan_item.c.candidate_id).where(
+                plan_item.c.plan_id == plan_id, plan_item.c.candidate_id.in_(ids)
+            )
+        ).scalars()
+    )
+    new = [
+        {"plan_id": plan_id, "candidate_id": i, "copies": 0, **flags}
+        for i in ids
+        if i not in present
+    ]
+    if new:
+        conn.execute(plan_item.insert(), new)
+    if present and flags:
+        conn.execute(
+            plan_item.update()
+            .where(plan_item.c.plan_id == plan_id, plan_item.c.candidate_id.in_(sorted(present)))
+            .values(**flags)
+        )
+    _audit(conn, "plan", plan_id, "update", user, {"candidates": ids, **flags})
+    return len(ids)
+
+
+def save_solution(
+    conn: Connection,
+    plan_id: int,
+    *,
+    parameters: Mapping[str, Any],
+    figures: Mapping[str, Any],
+    report: Mapping[str, Any],
+    copies: Mapping[int, int],
+    expected_version: int,
+    user: str,
+) -> int:
+    """Record a solve of the plan ``plan_id``: its parameters, figures (status, shortfall,
+    cost_eur, bound, gap), report and the copies of every selected candidate. Pins and
+    exclusions are kept; items neither selected, pinned nor excluded are removed. Refused as
+    a stale write when someone saved the plan since ``expected_version``. Returns the new
+    version."""
+    version = update_row(
+        conn,
+        "plan",
+        plan_id,
+        {
+            "parameters": _jsonable(dict(parameters)),
+            **{k: figures.get(k) for k in ("status", "shortfall", "cost_eur", "bound", "gap")},
+            "report": _jsonable(dict(report)),
+            "solved_at": _now(),
+        },
+        expected_version=expected_version,
+        user=user,
+    )
+    conn.execute(plan_item.update().where(plan_item.c.plan_id == plan_id).values(copies=0))
+    chosen = {int(k): int(v) for k, v in copies.items() if int(v) > 0}
+    present = set(
+        conn.execute(
+            sa.select(plan_item.c.candidate_id).where(plan_item.c.plan_id == plan_id)
+        ).scalars()
+    )
+    updates = [
+        {"row_plan": plan_id, "row_candidate": i, "n": n} for i, n in chosen.items() if i in present
+    ]
+    if updates:
+        conn.execute(
+            plan_item.update()
+            .where(
+                plan_item.c.plan_id == sa.bindparam("row_plan"),
+                plan_item.c.candidate_id == sa.bindparam("row_candidate"),
+            )
+            .values(copies=sa.bindparam("n")),
+            updates,
+        )
+    inserts = [
+        {"plan_id": plan_id, "candidate_id": i, "copies": n}
+        for i, n in chosen.items()
+        if i not in present
+    ]
+    if inserts:
+        conn.execute(plan_item.insert(), inserts)
+    conn.execute(
+        plan_item.delete().where(
+            plan_item.c.plan_id == plan_id,
+            plan_item.c.copies == 0,
+            plan_item.c.pinned == sa.false(),
+            plan_item.c.excluded == sa.false(),
+        )
+    )
+    return version
 
 
 # --------------------------------------------------------------------------- summary
