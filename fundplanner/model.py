@@ -51,6 +51,7 @@ RAW_KEYS: tuple[str, ...] = (
 CANDIDATE_SCHEMA: dict[str, str] = {
     "source": "string",
     "record_id": "string",
+    "record_no": "Int64",  # position in its file: record number (MARC) or row number (tables)
     "format": "string",
     "isbn13": "string",
     "isbn_group": "string",

@@ -357,24 +357,96 @@ def scenario_table(path: str | Path) -> list[dict[str, Any]]:
     return table
 
 
-def plan_selection(path: str | Path, scenario: str = planning.DEFAULT_SCENARIO) -> pd.DataFrame:
-    """A scenario's saved selection joined with the candidates' titles (copies > 0, plus the
-    pinned and excluded ones)."""
+def plan_selection(
+    path: str | Path, scenario: str = planning.DEFAULT_SCENARIO, *, with_records: bool = False
+) -> pd.DataFrame:
+    """A scenario's saved selection: one row per selected candidate (copies > 0) with its
+    candidate columns, ``partner`` and ``catalogue`` (file name), the shelf ``zone`` its cell
+    goes to (from the project's premises), ``unit_cost_eur`` (purchase price + processing +
+    shipping per kg by the scenario's parameters) and, with ``with_records``, the original
+    record (``record_format``, ``record_data``) of candidates imported from MARC."""
     engine = store.engine(path)
     try:
         with engine.connect() as conn:
             store.require_current(conn)
             row = store.plan_by_scenario(conn, scenario)
-            if row is None:
+            if row is None or row["status"] is None:
                 raise UsageError(
-                    f"no scenario {scenario!r} in this project; run `fundplanner plan PROJECT "
-                    f"--scenario {scenario}` first."
+                    f"scenario {scenario!r} has no plan yet in this project; run `fundplanner "
+                    f"plan PROJECT --scenario {scenario}` first."
                 )
             items = store.plan_items(conn, row["id"])
             candidates = store.candidates(conn)
+            catalogues = {c["id"]: c for c in store.catalogues(conn)}
+            partners = {p["id"]: p["name"] for p in store.rows(conn, "partner")}
+            chosen = planning.Scenario.from_mapping(scenario, row["parameters"])
+            _, premises, _ = _planning_documents(conn, chosen)
+            selected = items[items["copies"] > 0]
+            frame = selected.merge(candidates, left_on="candidate_id", right_on="id", how="left")
+            if with_records:
+                records = _original_records(conn, frame, catalogues)
     finally:
         engine.dispose()
-    return items.merge(candidates, left_on="candidate_id", right_on="id", how="left")
+    frame = frame.drop(columns=["id"])
+    frame["catalogue"] = frame["catalogue_id"].map(lambda c: catalogues[c]["file_name"])
+    frame["partner"] = frame["catalogue_id"].map(
+        lambda c: partners.get(catalogues[c]["partner_id"], "")
+    )
+    frame["zone"] = [
+        _zone_name(premises, a, c)
+        for a, c in zip(frame["audience"], frame["category"], strict=True)
+    ]
+    frame["unit_cost_eur"] = _unit_costs(frame, chosen)
+    if with_records:
+        frame["record_format"] = [
+            records[i][0] if i in records else None for i in frame["candidate_id"]
+        ]
+        frame["record_data"] = [
+            records[i][1] if i in records else None for i in frame["candidate_id"]
+        ]
+    return frame.reset_index(drop=True)
+
+
+def _zone_name(premises: premises_module.Premises | None, audience: Any, category: Any) -> str:
+    if premises is None or audience is pd.NA or category is pd.NA:
+        return ""
+    zone = premises.zone_of(str(audience), str(category))
+    return zone.name if zone is not None else ""
+
+
+def _unit_costs(frame: pd.DataFrame, scenario: planning.Scenario) -> pd.Series:
+    """What one copy costs by the scenario: the optimiser's unit cost (DESIGN.md)."""
+    inputs, _ = planning.planning_candidates(frame.assign(id=frame["candidate_id"]), scenario)
+    rates = planning.origin_rates(scenario, inputs["origin"])
+    processing = planning._processing(scenario)
+    per_kg = inputs["origin"].map(lambda o: rates.get(o, {}).get("rate_eur_per_kg", 0.0))
+    costs = inputs["price_eur"] + processing + per_kg * inputs["weight_kg"]
+    by_id = dict(zip(inputs["candidate_id"].astype(int), costs.round(2), strict=True))
+    return frame["candidate_id"].map(by_id).astype("Float64")
+
+
+def _original_records(
+    conn: Any, frame: pd.DataFrame, catalogues: Mapping[int, Mapping[str, Any]]
+) -> dict[int, tuple[str, bytes]]:
+    """{candidate id: (format, the record's own bytes)} for candidates imported from MARC
+    files the project kept (imports made before revision 0004 kept none)."""
+    from fundplanner.ingest.records import original_records
+
+    found: dict[int, tuple[str, bytes]] = {}
+    for catalogue_id in frame["catalogue_id"].dropna().unique().tolist():
+        rows = frame[frame["catalogue_id"] == catalogue_id]
+        fmt = catalogues[catalogue_id]["format"] or ""
+        wanted = rows.dropna(subset=["record_no"])
+        if wanted.empty:
+            continue
+        content = store.catalogue_content(conn, catalogue_id)
+        if content is None:
+            continue
+        records = original_records(content, fmt, wanted["record_no"].astype(int))
+        for candidate_id, number in zip(wanted["candidate_id"], wanted["record_no"], strict=True):
+            if int(number) in records:
+                found[int(candidate_id)] = (fmt, records[int(number)])
+    return found
 
 
 # --------------------------------------------------------------------------- helpers
@@ -404,6 +476,7 @@ def _store_result(
         partner_id=partner_row["id"] if partner_row else None,
         user=user,
         replace=replace_existing,
+        content=data,
     )
     relink_works(conn)
     return ImportSummary(

@@ -15,6 +15,7 @@ someone else saved first. Every change writes an ``audit`` row (who, when, what)
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import datetime as dt
 import getpass
@@ -131,6 +132,9 @@ catalogue = sa.Table(
     sa.Column("kept", sa.Integer, nullable=False),
     sa.Column("rejected", sa.Integer, nullable=False),
     sa.Column("warnings", sa.Integer, nullable=False),
+    # revision 0004: the file as it was imported, so that exports can start from each
+    # candidate's own MARC record (and a librarian can download the original again)
+    sa.Column("content", sa.LargeBinary),
 )
 
 
@@ -159,13 +163,22 @@ catalogue_problem = sa.Table(
 )
 
 _SQL_TYPES = {"string": sa.Text, "Int64": sa.BigInteger, "Float64": sa.Float}
+#: Candidate columns added after revision 0001, by the revision that added them:
+#: record_no (0004).
+_ADDED_CANDIDATE_COLUMNS = ("record_no",)
 
 candidate = sa.Table(
     "candidate",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     _owned_by_catalogue(),
-    *(sa.Column(name, _SQL_TYPES[dtype]()) for name, dtype in CANDIDATE_SCHEMA.items()),
+    *(
+        sa.Column(name, _SQL_TYPES[dtype]())
+        for name, dtype in CANDIDATE_SCHEMA.items()
+        if name not in _ADDED_CANDIDATE_COLUMNS
+    ),
+    # columns later revisions added, after the first ones (ALTER TABLE appends them)
+    *(sa.Column(name, _SQL_TYPES[CANDIDATE_SCHEMA[name]]()) for name in _ADDED_CANDIDATE_COLUMNS),
     sa.Index("ix_candidate_work_key", "work_key"),
     sa.Index("ix_candidate_cell", "audience", "category", "language"),  # revision 0002
 )
@@ -717,9 +730,10 @@ def import_catalogue(
     partner_id: int | None,
     user: str,
     replace: bool = False,
+    content: bytes | None = None,
 ) -> int:
-    """Store one imported catalogue — its row, candidates and problems — in the caller's
-    transaction; returns the catalogue id.
+    """Store one imported catalogue — its row, candidates and problems, and the file's
+    ``content`` when given — in the caller's transaction; returns the catalogue id.
 
     The same file (same SHA-256) twice is refused with :class:`DuplicateCatalogue`, unless
     ``replace`` is given: then the earlier import and its candidates are removed first.
@@ -753,6 +767,7 @@ def import_catalogue(
                 kept=len(titles),
                 rejected=records_read - len(titles),
                 warnings=warnings,
+                **({"content": content} if content is not None else {}),
             )
         )
     )
@@ -851,7 +866,19 @@ def _problem_row(problem: Mapping[str, Any], catalogue_id: int) -> dict[str, Any
 
 
 def catalogues(conn: Connection) -> list[dict[str, Any]]:
-    return rows(conn, "catalogue")
+    """Every catalogue row, without the file contents (see :func:`catalogue_content`)."""
+    columns = [c for c in catalogue.c if c.name != "content"]
+    query = sa.select(*columns).order_by(catalogue.c.id)
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def catalogue_content(conn: Connection, catalogue_id: int) -> bytes | None:
+    """The file a catalogue was imported from, as imported (None for imports made before
+    revision 0004)."""
+    found = conn.execute(
+        sa.select(catalogue.c.content).where(catalogue.c.id == catalogue_id)
+    ).scalar_one_or_none()
+    return bytes(found) if found is not None else None
 
 
 def candidates(conn: Connection, catalogue_ids: Iterable[int] | None = None) -> pd.DataFrame:
@@ -862,6 +889,7 @@ def candidates(conn: Connection, catalogue_ids: Iterable[int] | None = None) -> 
     # Nullable dtypes straight from the rows: through float64 (the default for an integer
     # column with NULLs) a BIGINT above 2**53 came back changed, without a word.
     frame = pd.read_sql(query, conn, dtype_backend="numpy_nullable")
+    frame = frame[["id", "catalogue_id", *CANDIDATE_SCHEMA]]  # the canonical order
     return frame.astype({"id": "int64", "catalogue_id": "int64", **CANDIDATE_SCHEMA})
 
 
@@ -1275,7 +1303,20 @@ def _encoder(kind: sa.types.TypeEngine[Any]) -> Any:
         return dt.date.isoformat
     if isinstance(kind, sa.Float):
         return _float_json
+    if isinstance(kind, sa.LargeBinary):
+        return _base64_text
     return None
+
+
+def _base64_text(value: bytes) -> str:
+    """Binary values (an imported file) as base64 text: JSON holds no bytes."""
+    return base64.b64encode(bytes(value)).decode("ascii")
+
+
+def _bytes_from_base64(value: Any) -> bytes:
+    if not isinstance(value, str):
+        raise TypeError(f"expected base64 text, found {type(value).__name__}")
+    return base64.b64decode(value.encode("ascii"), validate=True)
 
 
 def _datetime_text(value: dt.datetime) -> str:
@@ -1325,6 +1366,8 @@ def _decoder(kind: sa.types.TypeEngine[Any]) -> Any:
         return _date_from_text
     if isinstance(kind, sa.Float):
         return _float_from_json
+    if isinstance(kind, sa.LargeBinary):
+        return _bytes_from_base64
     if isinstance(kind, sa.Boolean):
         return _expect(bool)
     if isinstance(kind, sa.Integer):

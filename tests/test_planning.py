@@ -343,3 +343,24 @@ def test_a_backup_keeps_the_scenarios_their_reports_and_pins(demo: Path, tmp_pat
     assert project.scenario_table(copy) == project.scenario_table(demo)
     assert saved(copy, "base")[1].equals(saved(demo, "base")[1])
     assert saved(copy, "base")[0]["report"] == saved(demo, "base")[0]["report"]
+
+
+def test_the_selection_carries_partners_zones_costs_and_original_records(demo: Path) -> None:
+    with pytest.raises(UsageError, match="no plan yet"):
+        project.plan_selection(demo, "never solved")
+    outcome = project.plan_project(demo, changes={"time_limit_s": 0}, user="test")
+    frame = project.plan_selection(demo, with_records=True)
+    assert len(frame) == len(outcome.plan.selection)
+    assert frame["partner"].ne("").all() and frame["catalogue"].ne("").all()
+    assert frame["zone"].ne("").mean() > 0.9  # every cell the demo premises hold
+    processing = planning.DEFAULT_PROCESSING_EUR
+    assert (frame["unit_cost_eur"] >= processing - 1e-9).all()
+    marc = frame[frame["record_format"].notna()]
+    assert set(marc["record_format"]) == {"marc21", "unimarc", "marcxml"}
+    tables = frame[frame["format"].isin(["csv", "xlsx"])]
+    assert tables["record_data"].isna().all()
+    for _, row in marc.head(30).iterrows():
+        if row["record_format"] == "marcxml":
+            assert row["record_data"].lstrip().startswith(b"<")
+        else:
+            assert int(row["record_data"][:5]) == len(row["record_data"])  # leader/00-04

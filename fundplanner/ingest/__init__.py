@@ -181,9 +181,11 @@ class _Part:
 
 
 def _with_record_ids(part: _Part) -> pd.DataFrame:
-    """The part's titles, a row without a control number (MARC 001) numbered by its record
-    number in the file."""
+    """The part's titles with their record numbers in the file (``record_no``: where an
+    export finds the original record again); a row without a control number (MARC 001) is
+    identified by its record number."""
     titles = part.titles
+    titles["record_no"] = pd.array(part.record_nos.to_numpy(), dtype="Int64")
     missing = titles["record_id"].isna().to_numpy()
     if missing.any():
         titles.loc[missing, "record_id"] = part.record_nos[missing].astype(str).to_numpy()
