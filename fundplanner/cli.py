@@ -419,7 +419,8 @@ def _scenario_changes(
 )
 @click.option(
     "--shipping-mode",
-    help="Shipping mode of reference/shipping_modes.toml: sea_groupage, air, post_m_bag.",
+    help="Shipping mode of reference/shipping.toml: sea_groupage, air, post_m_bag, "
+    "container_20ft, container_40ft.",
 )
 @click.option(
     "--origin-rate",

@@ -19,14 +19,11 @@ from typing import Any
 
 import pandas as pd
 
-from fundplanner import planner, profiles, targets
+from fundplanner import planner, profiles, shipping, targets
 from fundplanner import premises as premises_module
 from fundplanner.errors import UsageError
 from fundplanner.model import PROJECT_LANGUAGES
-from fundplanner.reference import load_toml
 from fundplanner.targets import TargetResult
-
-SHIPPING_MODES = "shipping_modes.toml"
 
 #: Processing (cataloguing and equipping) cost per item when a scenario gives none:
 #: €3–5 per item with derived cataloguing (norms.md §7 "Processing cost per item", estimate).
@@ -153,16 +150,17 @@ def _positive(value: Any) -> bool:
     return _non_negative(value) and value > 0
 
 
-def shipping_modes(override: str | None = None) -> dict[str, dict[str, Any]]:
-    """The shipping modes of ``reference/shipping_modes.toml`` by name."""
-    return {
-        name: dict(mode)
-        for name, mode in load_toml(SHIPPING_MODES, override=override)["modes"].items()
-    }
+def shipping_modes(override: str | None = None) -> dict[str, dict[str, float]]:
+    """Every shipping mode of ``reference/shipping.toml`` (or a project's override) as the
+    optimiser sees it: a per-kg rate and a fixed cost per origin used — the linear
+    approximation of :func:`fundplanner.shipping.planner_rates` (full bags, pallets or
+    containers, plus one unit's fixed cost)."""
+    tables = shipping.load_tables(override)
+    return {name: shipping.planner_rates(name, tables) for name in shipping.mode_names(tables)}
 
 
 def default_shipping_mode() -> str:
-    return str(load_toml(SHIPPING_MODES)["default"])
+    return shipping.default_mode()
 
 
 # --------------------------------------------------------------------------- inputs
