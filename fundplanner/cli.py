@@ -714,6 +714,59 @@ def _problem_frame(problems: list[Any]) -> Any:
     return pd.DataFrame([p.as_row() for p in problems], columns=list(PROBLEM_COLUMNS))
 
 
+@cli.command()
+@PROJECT_ARG
+@click.option("--scenario", default="base", show_default=True, help="The plan to ship.")
+@click.option(
+    "--mode",
+    help="One shipping mode for every origin (post_m_bag, air, sea_groupage, container_20ft, "
+    "container_40ft) or auto (each origin's cheapest); default: the scenario's mode, else auto.",
+)
+@JSON_OPTION
+def ship(project: str, scenario: str, mode: str | None, as_json: bool) -> None:
+    """Pack and cost the shipment of a scenario's selection, origin by origin: cartons, kg,
+    m³, pallets or containers, the cost of every mode, and the one chosen.
+
+    Example: fundplanner ship alram.fundplan --mode auto
+    """
+    try:
+        result = project_ops.ship_project(project, scenario, mode=mode)
+    except FundplannerError as exc:
+        raise click.ClickException(str(exc)) from exc
+    summary = result.summary()
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False))
+        return
+    echo = click.echo
+    echo(
+        f"Scenario {scenario}: {summary['copies']:,} copies to ship in {summary['cartons']:,} "
+        f"cartons, {summary['kg']:,.1f} kg of books ({summary['gross_kg']:,.1f} kg packed); "
+        f"{summary['local_copies']:,} bought locally ship nothing"
+    )
+    for row in summary["by_origin"]:
+        units = ", ".join(
+            f"{k}: {row[k]:,}" for k in ("bags", "pallets", "containers") if row.get(k)
+        )
+        echo(
+            f"  {row['origin']:<4} {row['mode']:<15} {row['copies']:>6,} copies "
+            f"{row['cartons']:>4} cartons {row['kg']:>9,.1f} kg {row['m3']:>6.2f} m³"
+            + (f" ({units})" if units else "")
+            + f"  {row['cost_eur']:>10,.2f} EUR"
+        )
+        others = {
+            key.removeprefix("cost_eur_"): value
+            for key, value in row.items()
+            if key.startswith("cost_eur_")
+            and value is not None
+            and key != f"cost_eur_{row['mode']}"
+        }
+        if others:
+            echo("       other modes: " + ", ".join(f"{m} {v:,.0f}" for m, v in others.items()))
+    echo(f"Total shipping: {summary['total_cost_eur']:,.2f} EUR")
+    for message in summary["messages"]:
+        echo(f"  - {message}")
+
+
 def store_user() -> str:
     from fundplanner.store import current_user
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from fundplanner import dedupe, planner, planning, store
+from fundplanner import dedupe, planner, planning, shipping, store
 from fundplanner import premises as premises_module
 from fundplanner import profiles as profiles_module
 from fundplanner.errors import FundplannerError, UsageError
@@ -405,6 +405,59 @@ def plan_selection(
             records[i][1] if i in records else None for i in frame["candidate_id"]
         ]
     return frame.reset_index(drop=True)
+
+
+def ship_project(
+    path: str | Path,
+    scenario: str = planning.DEFAULT_SCENARIO,
+    *,
+    mode: str | None = None,
+    origin_modes: Mapping[str, str] | None = None,
+) -> shipping.ShippingPlan:
+    """The shipping plan of a scenario's selection: cartons, pallets or containers and the
+    cost per origin. ``mode`` (one mode for every origin; "auto": each origin's cheapest
+    feasible one) defaults to the scenario's shipping mode, else "auto"; local purchases ship
+    nothing."""
+    frame = plan_selection(path, scenario)
+    chosen = _scenario_of(path, scenario)
+    return shipping.plan_shipping(
+        shipping_items(frame),
+        mode=mode or chosen.shipping_mode or "auto",
+        origin_modes=origin_modes,
+    )
+
+
+def shipping_items(selection: pd.DataFrame) -> pd.DataFrame:
+    """A selection (:func:`plan_selection`) as the shipping plan's items: one row per selected
+    candidate, its copies, origin ("" for a local purchase), size, zone and identification."""
+    local = selection["acquisition"].isin(planning.LOCAL_ACQUISITIONS).fillna(False)
+    return pd.DataFrame(
+        {
+            "item_id": selection["candidate_id"].astype(str),
+            "origin": selection["origin"].astype("string").fillna("").where(~local, ""),
+            "copies": selection["copies"].astype(int),
+            "weight_kg": selection["weight_kg"].astype("Float64").astype(float),
+            "height_cm": selection["height_cm"].astype("Float64").astype(float),
+            "thickness_cm": selection["thickness_cm"].astype("Float64").astype(float),
+            "category": selection["category"].astype("string").fillna(""),
+            "zone": selection["zone"].fillna(""),
+            "title": selection["title"].astype("string").fillna(""),
+            "isbn13": selection["isbn13"].astype("string").fillna(""),
+            "partner": selection["partner"].fillna(""),
+            "acquisition": selection["acquisition"].astype("string").fillna(""),
+            "price_eur": selection["price_eur"].astype("Float64").astype(float),
+        }
+    )
+
+
+def _scenario_of(path: str | Path, scenario: str) -> planning.Scenario:
+    engine = store.engine(path)
+    try:
+        with engine.connect() as conn:
+            row = store.plan_by_scenario(conn, scenario)
+    finally:
+        engine.dispose()
+    return planning.Scenario.from_mapping(scenario, row["parameters"] if row else {})
 
 
 def _zone_name(premises: premises_module.Premises | None, audience: Any, category: Any) -> str:

@@ -364,3 +364,32 @@ def test_the_selection_carries_partners_zones_costs_and_original_records(demo: P
             assert row["record_data"].lstrip().startswith(b"<")
         else:
             assert int(row["record_data"][:5]) == len(row["record_data"])  # leader/00-04
+
+
+def test_ship_packs_the_selection_and_local_purchases_ship_nothing(demo: Path) -> None:
+    project.plan_project(demo, changes={"time_limit_s": 0}, user="test")
+    selection = project.plan_selection(demo)
+    result = project.ship_project(demo)
+    local = selection["acquisition"].eq("local_purchase")
+    assert result.local_copies == int(selection.loc[local, "copies"].sum())
+    shipped = int(result.by_origin["copies"].sum())
+    assert shipped + result.local_copies == int(selection["copies"].sum())
+    assert set(result.by_origin["origin"]) == set(selection.loc[~local, "origin"])
+    assert set(result.packing["item_id"]) == set(selection.loc[~local, "candidate_id"].astype(str))
+    air = project.ship_project(demo, mode="air")
+    assert set(air.by_origin["mode"]) == {"air"}
+    assert air.total_cost_eur >= result.total_cost_eur  # auto takes each origin's cheapest
+
+
+def test_ship_command_prints_the_origins_and_json(demo: Path) -> None:
+    project.plan_project(demo, changes={"time_limit_s": 0}, user="test")
+    code, out = run("ship", str(demo))
+    assert code == 0, out
+    assert "FR" in out and "Total shipping" in out
+    code, out = run("ship", str(demo), "--mode", "air", "--json")
+    summary = json.loads(out)
+    assert code == 0 and {row["mode"] for row in summary["by_origin"]} == {"air"}
+    code, out = run("ship", str(demo), "--mode", "camel")
+    assert code == 1 and "camel" in out
+    code, out = run("ship", str(demo), "--scenario", "nothing")
+    assert code == 1 and "no plan yet" in out
