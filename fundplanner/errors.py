@@ -14,6 +14,7 @@ operation, and all of them derive from :class:`FundplannerError`::
     ├── PremisesError               a premises document cannot be read (premises.py)
     ├── PlanInputError              plan inputs that cannot be planned (planner.py)
     │   └── PlanFileError           a plan file cannot be read at all (planfiles.py)
+    ├── ExportError                 an export cannot be written (exporting/)
     └── UsageError                  a caller passed arguments that cannot work together
 
 Messages name the input, what was expected, and what to do next. The shells (CLI,
@@ -84,6 +85,8 @@ class Kind(enum.StrEnum):
     # plan files
     MISSING_VALUE = "missing_value"
     DUPLICATE_ID = "duplicate_id"
+    # exports
+    RECORD_TOO_LONG = "record_too_long"
 
 
 @dataclass(frozen=True, slots=True)
