@@ -767,6 +767,106 @@ def ship(project: str, scenario: str, mode: str | None, as_json: bool) -> None:
         echo(f"  - {message}")
 
 
+@cli.command()
+@PROJECT_ARG
+@click.option(
+    "--scenario",
+    default="base",
+    show_default=True,
+    help="The plan whose purchases, processing and shipping fill the computed lines.",
+)
+@click.option("--lang", type=click.Choice(["fr", "en", "ar"]), default="fr", show_default=True)
+@JSON_OPTION
+def budget(project: str, scenario: str, lang: str, as_json: bool) -> None:
+    """The project budget: uses by kind (manual estimates beside the lines computed from the
+    plan, the shipping plan and the training plan), funding sources with their shares, the
+    balance, and warnings (a funder's cap passed, a call's rules, a currency without a rate).
+    """
+    from fundplanner import i18n
+
+    try:
+        view = project_ops.budget_project(project, scenario)
+    except FundplannerError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(view.summary(), ensure_ascii=False, default=str))
+        return
+    sheets = view.sheets(lang)
+    warnings_sheet = i18n.t("budget.sheet.warnings", lang)
+    for name, frame in sheets.items():
+        if name != warnings_sheet:
+            click.echo(f"\n{name}")
+            click.echo(frame.to_string(index=False))
+    messages = view.messages(lang)
+    if messages:
+        click.echo(f"\n{warnings_sheet}")
+        for message in messages:
+            click.echo(f"  ! {message}")
+
+
+@cli.command(name="export")
+@PROJECT_ARG
+@click.option(
+    "--kind",
+    required=True,
+    type=click.Choice(list(project_ops.EXPORT_KINDS)),
+    help="What to export; the file type follows --out's suffix (see README, 'Exports').",
+)
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--scenario", default="base", show_default=True, help="The plan to export.")
+@click.option(
+    "--by",
+    type=click.Choice(["supplier", "partner"]),
+    default="supplier",
+    show_default=True,
+    help="Acquisition lists: one list per supplier (the catalogue's partner) or per partner.",
+)
+@click.option("--branch", help="MARC exports: the ILS branch code for the items (default ALRAM).")
+@click.option("--mode", help="Packing lists: the shipping mode (default: as `ship`).")
+@click.option(
+    "--lang",
+    type=click.Choice(["fr", "en", "ar"]),
+    default="fr",
+    show_default=True,
+    help="Language of the report and of the budget workbook.",
+)
+@JSON_OPTION
+def export(
+    project: str,
+    kind: str,
+    out: Path,
+    scenario: str,
+    by: str,
+    branch: str | None,
+    mode: str | None,
+    lang: str,
+    as_json: bool,
+) -> None:
+    """Write a file partners can use: acquisition lists (CSV/XLSX), MARC21/MARCXML with Koha
+    952 items, UNIMARC with 995 items for PMB, packing lists with the customs statement,
+    the budget workbook, or the steering committee report (HTML/PDF).
+
+    Example: fundplanner export alram.fundplan --kind marc21 --out koha.mrc
+    """
+    try:
+        written = project_ops.export_project(
+            project, kind, out, scenario=scenario, by=by, branch=branch, mode=mode, lang=lang
+        )
+    except FundplannerError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {out}: {exc.strerror or exc}") from exc
+    if as_json:
+        click.echo(json.dumps(written, ensure_ascii=False))
+        return
+    details = ", ".join(
+        f"{k} {v}" for k, v in written.items() if k not in ("kind", "path", "problems")
+    )
+    click.echo(f"{kind} written to {out} ({details})")
+    for problem in written.get("problems", [])[:10]:
+        click.echo(f"  ! {problem}", err=True)
+
+
 def store_user() -> str:
     from fundplanner.store import current_user
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from fundplanner import dedupe, planner, planning, shipping, store
+from fundplanner import budget, dedupe, planner, planning, shipping, store
 from fundplanner import premises as premises_module
 from fundplanner import profiles as profiles_module
 from fundplanner.errors import FundplannerError, UsageError
@@ -448,6 +448,241 @@ def shipping_items(selection: pd.DataFrame) -> pd.DataFrame:
             "price_eur": selection["price_eur"].astype("Float64").astype(float),
         }
     )
+
+
+#: The kinds `fundplanner export --kind` takes, and the registered export of each by suffix
+#: (fundplanner.exporting): a CSV or an XLSX file for the tables, ISO 2709 or XML for MARC.
+EXPORT_KINDS: Mapping[str, Mapping[str, str]] = {
+    "acquisitions": {".csv": "acquisitions-csv", ".xlsx": "acquisitions-xlsx"},
+    "marc21": {".mrc": "marc21", ".iso": "marc21", ".xml": "marcxml"},
+    "marcxml": {".xml": "marcxml"},
+    "unimarc": {".mrc": "unimarc", ".iso": "unimarc", ".xml": "unimarcxml"},
+    "packing": {".csv": "packing-csv", ".xlsx": "packing-xlsx"},
+    "budget": {".xlsx": "budget-xlsx"},
+    "report": {".html": "report-html", ".pdf": "report-pdf"},
+}
+
+
+def export_format_for(kind: str, out: str | Path) -> str:
+    """The registered export for ``kind`` written to ``out`` (by its suffix), or a
+    UsageError naming the suffixes that kind writes."""
+    if kind not in EXPORT_KINDS:
+        raise UsageError(f"unknown export kind {kind!r}; use one of {', '.join(EXPORT_KINDS)}.")
+    suffix = Path(out).suffix.lower()
+    choices = EXPORT_KINDS[kind]
+    if suffix not in choices:
+        raise UsageError(
+            f"{kind} exports are written as {', '.join(choices)} files; name the output "
+            f"accordingly (e.g. {kind}{next(iter(choices))})."
+        )
+    return choices[suffix]
+
+
+def export_project(
+    path: str | Path,
+    kind: str,
+    out: str | Path,
+    *,
+    scenario: str = planning.DEFAULT_SCENARIO,
+    by: str = "supplier",
+    branch: str | None = None,
+    mode: str | None = None,
+    lang: str = "fr",
+) -> dict[str, Any]:
+    """Write one export of a scenario (``kind`` as `fundplanner export --kind`, the file
+    type from ``out``'s suffix); returns what was written (path, counts, problems)."""
+    from fundplanner import exporting
+
+    name = export_format_for(kind, out)
+    written: dict[str, Any] = {"kind": kind, "format": name, "path": str(out)}
+    if kind == "acquisitions":
+        selection = plan_selection(path, scenario)
+        exporting.export(name, selection, out, by=by)
+        written["rows"] = len(selection)
+    elif kind in ("marc21", "marcxml", "unimarc"):
+        from fundplanner.exporting.marc import ItemOptions
+
+        selection = plan_selection(path, scenario, with_records=True)
+        options = ItemOptions(branch=branch) if branch else ItemOptions()
+        result = exporting.export(name, selection, out, options=options)
+        written.update(
+            records=int(result.records),
+            items=int(result.items),
+            from_original=int(selection["record_data"].notna().sum()),
+            problems=[str(p) for p in result.problems],
+        )
+    elif kind == "packing":
+        plan = ship_project(path, scenario, mode=mode)
+        consignor, consignee = _consignment_parties(path)
+        customs = plan.customs_statement(consignor=consignor, consignee=consignee)
+        exporting.export(name, plan.packing, out, customs=customs)
+        written.update(cartons=int(plan.by_origin["cartons"].sum()), rows=len(plan.packing))
+    elif kind == "budget":
+        view = budget_project(path, scenario)
+        exporting.export(name, view.sheets(lang), out, **_budget_sheet_options(view, lang))
+        written["sheets"] = len(view.sheets(lang))
+    else:  # report
+        from fundplanner.exporting import report
+
+        html = report.render_html(report_data(path, scenario), lang)
+        if name == "report-pdf":
+            report.render_pdf(html, out)
+        else:
+            Path(out).write_text(html, encoding="utf-8")
+        written["lang"] = lang
+    return written
+
+
+def _budget_sheet_options(view: budget.BudgetView, lang: str) -> dict[str, Any]:
+    """The workbook's totals: only the sheets whose rows add up — uses by kind and funding
+    (budget.BudgetView.sheets, in order: lines, by kind, funding, balance, rates, warnings).
+    The lines sheet lists manual estimates beside computed lines of the same kind, so its
+    sum would count them twice."""
+    sheets = view.sheets(lang)
+    names = list(sheets)
+    summable = set(names[1:3])
+    return {"totals": {name: name in summable for name in names}}
+
+
+def budget_project(
+    path: str | Path, scenario: str | None = planning.DEFAULT_SCENARIO
+) -> budget.BudgetView:
+    """The project's budget: its lines and funding, with the collection, processing and
+    shipping lines computed from ``scenario``'s plan when it has one (purchases at the
+    scenario's exchange rates, processing per item, the shipping plan), and training from
+    the training plan; in the project's currency at its dated rates (budget.rate_table)."""
+    engine = store.engine(path)
+    try:
+        with engine.connect() as conn:
+            store.require_current(conn)
+            head = store.project_row(conn)
+            lines = store.rows(conn, "budget_line")
+            partners = {p["id"]: p["name"] for p in store.rows(conn, "partner")}
+            funding = [
+                {**f, "partner": partners.get(f["partner_id"], "")}
+                for f in store.rows(conn, "funding_source")
+            ]
+            training = store.rows(conn, "training_module")
+            row = store.plan_by_scenario(conn, scenario) if scenario else None
+    finally:
+        engine.dispose()
+    chosen = planning.Scenario.from_mapping(scenario or "", row["parameters"] if row else {})
+    rates = budget.rate_table().edited(dict(chosen.exchange_rates))
+    plan_figures = shipping_figures = None
+    if row is not None and row["status"] is not None and scenario:
+        selection = plan_selection(path, scenario)
+        priced, _ = planning.planning_candidates(
+            selection.assign(id=selection["candidate_id"]), chosen
+        )
+        costs = selection[["candidate_id", "copies"]].assign(
+            price_eur=selection["candidate_id"].map(
+                dict(zip(priced["candidate_id"].astype(int), priced["price_eur"], strict=True))
+            )
+        )
+        plan_figures = budget.plan_costs(costs, planning._processing(chosen))
+        shipping_figures = ship_project(path, scenario).summary()
+    return budget.budget_view(
+        lines,
+        funding,
+        base_currency=head.get("base_currency") or "EUR",
+        rates=rates,
+        plan=plan_figures,
+        shipping=shipping_figures,
+        training=training,
+    )
+
+
+def coverage(path: str | Path, scenario: str = planning.DEFAULT_SCENARIO) -> pd.DataFrame:
+    """Target and selected copies per cell (audience, category, language) of a solved
+    scenario: the coverage matrix of the report and the dashboard."""
+    engine = store.engine(path)
+    try:
+        with engine.connect() as conn:
+            store.require_current(conn)
+            row = store.plan_by_scenario(conn, scenario)
+            if row is None or row["status"] is None:
+                raise UsageError(
+                    f"scenario {scenario!r} has no plan yet; run `fundplanner plan PROJECT "
+                    f"--scenario {scenario}` first."
+                )
+            head = store.project_row(conn)
+            chosen = planning.Scenario.from_mapping(scenario, row["parameters"])
+            profile, premises, _ = _planning_documents(conn, chosen)
+    finally:
+        engine.dispose()
+    population = {
+        "official": head.get("population_official"),
+        "de_facto": head.get("population_de_facto"),
+    }
+    profile = planning._scenario_profile(chosen, profile, population, [])
+    from fundplanner import targets as targets_module
+
+    cells = targets_module.compute_targets(profile, premises).targets
+    selection = plan_selection(path, scenario)
+    keys = ["audience", "category", "language"]
+    selected = selection.groupby(keys, dropna=False)["copies"].sum().rename("selected")
+    table = cells[[*keys, "target"]].merge(selected.reset_index(), on=keys, how="outer")
+    table["target"] = table["target"].fillna(0).astype(int)
+    table["selected"] = table["selected"].fillna(0).astype(int)
+    return table.sort_values(keys).reset_index(drop=True)
+
+
+def report_data(path: str | Path, scenario: str = planning.DEFAULT_SCENARIO) -> Any:
+    """The steering committee report's data (fundplanner.exporting.report.ReportData): the
+    project, the coverage and the gaps of ``scenario`` (when solved), the budget, the
+    shipping plan, the training plan, the milestones and the partners."""
+    import datetime as dt
+
+    from fundplanner.exporting.report import ProjectHeader, ReportData
+
+    engine = store.engine(path)
+    try:
+        with engine.connect() as conn:
+            store.require_current(conn)
+            head = store.project_row(conn)
+            row = store.plan_by_scenario(conn, scenario)
+            training = store.rows(conn, "training_module")
+            milestones = sorted(store.rows(conn, "milestone"), key=lambda m: m["position"])
+            partners = store.rows(conn, "partner")
+    finally:
+        engine.dispose()
+    solved = row is not None and row["status"] is not None
+    gaps = shipping_table = None
+    if row is not None and solved:
+        gaps = pd.DataFrame((row["report"] or {}).get("cells_short") or [])
+        by_origin = ship_project(path, scenario).by_origin
+        shipping_table = by_origin[["origin", "mode", "copies", "cartons", "kg", "cost_eur"]]
+    return ReportData(
+        header=ProjectHeader(
+            name=head["name"],
+            date=dt.date.today(),
+            partner_town=head.get("partner_town") or "",
+            library=head.get("library") or "",
+            opening_date=head.get("opening_date"),
+        ),
+        coverage=coverage(path, scenario) if solved else None,
+        gaps=gaps,
+        budget=budget_project(path, scenario),
+        shipping=shipping_table,
+        training=training,
+        milestones=milestones,
+        partners=partners,
+    )
+
+
+def _consignment_parties(path: str | Path) -> tuple[str, str]:
+    """Consignor and consignee of the customs statement: the lead partner (the first partner
+    of the project) and the library in its town."""
+    engine = store.engine(path)
+    try:
+        with engine.connect() as conn:
+            head = store.project_row(conn)
+            partners = store.rows(conn, "partner")
+    finally:
+        engine.dispose()
+    consignor = partners[0]["name"] if partners else head["name"]
+    consignee = ", ".join(p for p in (head.get("library"), head.get("partner_town")) if p)
+    return consignor, consignee or head["name"]
 
 
 def _scenario_of(path: str | Path, scenario: str) -> planning.Scenario:

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from fundplanner import planner, planning, project, store
+from fundplanner import i18n, planner, planning, project, store
 from fundplanner.cli import cli
 from fundplanner.errors import UsageError
 from fundplanner.planning import Scenario
@@ -393,3 +393,93 @@ def test_ship_command_prints_the_origins_and_json(demo: Path) -> None:
     assert code == 1 and "camel" in out
     code, out = run("ship", str(demo), "--scenario", "nothing")
     assert code == 1 and "no plan yet" in out
+
+
+# --------------------------------------------------------------------------- exports, budget
+
+EXPORTS = [
+    # kind, file name, what the written file starts with
+    ("acquisitions", "acquisitions.xlsx", b"PK"),
+    ("acquisitions", "acquisitions.csv", b"\xef\xbb\xbf"),  # UTF-8 BOM for Excel
+    ("marc21", "koha.mrc", None),
+    ("marc21", "koha.xml", b"<?xml"),
+    ("marcxml", "koha.xml", b"<?xml"),
+    ("unimarc", "pmb.mrc", None),
+    ("packing", "packing.xlsx", b"PK"),
+    ("packing", "packing.csv", b"\xef\xbb\xbf"),
+    ("budget", "budget.xlsx", b"PK"),
+    ("report", "report.html", b"<!DOCTYPE html>"),
+    ("report", "report.pdf", b"%PDF"),
+]
+
+
+@pytest.fixture(scope="module")
+def planned(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the demo project with its base scenario solved (shared by the export tests)."""
+    copy = tmp_path_factory.mktemp("planned") / "alram.fundplan"
+    shutil.copy(demo_template, copy)
+    project.plan_project(copy, changes={"time_limit_s": 0}, user="test")
+    return copy
+
+
+@pytest.mark.parametrize(("kind", "name", "start"), EXPORTS)
+def test_every_export_kind_writes_its_file(
+    planned: Path, tmp_path: Path, kind: str, name: str, start: bytes | None
+) -> None:
+    out = tmp_path / name
+    code, text = run("export", str(planned), "--kind", kind, "--out", str(out), "--json")
+    assert code == 0, text
+    written = json.loads(text)
+    assert written["kind"] == kind and Path(written["path"]) == out
+    data = out.read_bytes()
+    if start is None:  # ISO 2709: leader/00-04 is the record length
+        assert int(data[:5]) <= len(data) and data.endswith(b"\x1d")
+    else:
+        assert data.startswith(start)
+
+
+def test_marc_exports_start_from_the_original_records(planned: Path, tmp_path: Path) -> None:
+    import pymarc
+
+    written = project.export_project(planned, "marc21", tmp_path / "koha.mrc", branch="ALRAM1")
+    selection = project.plan_selection(planned)
+    assert written["records"] == len(selection)
+    assert written["items"] == int(selection["copies"].sum())
+    assert written["from_original"] > 0
+    with (tmp_path / "koha.mrc").open("rb") as handle:
+        records = list(pymarc.MARCReader(handle, to_unicode=True, force_utf8=True))
+    assert len(records) == len(selection)
+    items = [f for r in records for f in r.get_fields("952")]
+    assert len(items) == written["items"]
+    assert {f.get("a") for f in items} == {"ALRAM1"}
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--kind", "packing", "--out", "packing.txt"], ".csv, .xlsx"),
+        (["--kind", "report", "--out", "report.docx"], ".html, .pdf"),
+        (["--kind", "marc21", "--out", "x.mrc", "--scenario", "none"], "no plan yet"),
+    ],
+)
+def test_export_refuses_what_it_cannot_write(
+    planned: Path, tmp_path: Path, args: list[str], words: str
+) -> None:
+    args = [a if not a.endswith((".txt", ".docx", ".mrc")) else str(tmp_path / a) for a in args]
+    code, text = run("export", str(planned), *args)
+    assert code == 1 and words in text, text
+
+
+def test_the_budget_counts_the_plan_shipping_and_training(planned: Path) -> None:
+    view = project.budget_project(planned)
+    computed = view.lines[view.lines["source"] != "manual"]
+    assert {"plan", "shipping", "training"} <= set(computed["source"])
+    shipping_total = project.ship_project(planned).total_cost_eur
+    counted = view.lines[(view.lines["source"] == "shipping")]["amount_base"].sum()
+    assert counted == pytest.approx(shipping_total, abs=0.01)
+    # the demo's ministry call passes its 60 % cap once the plan's real costs are known
+    assert any("cap" in warning for warning in view.warnings)
+    code, text = run("budget", str(planned), "--lang", "ar")
+    assert code == 0 and i18n.t("budget.sheet.balance", "ar") in text, text
+    code, text = run("budget", str(planned), "--json")
+    assert code == 0 and json.loads(text)["balance"]["currency"] == "EUR"
