@@ -722,14 +722,23 @@ def _problem_frame(problems: list[Any]) -> Any:
     help="One shipping mode for every origin (post_m_bag, air, sea_groupage, container_20ft, "
     "container_40ft) or auto (each origin's cheapest); default: the scenario's mode, else auto.",
 )
+@click.option(
+    "--quotes",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Save the project's own shipping figures first: a TOML file of the shape of "
+    "reference/shipping.toml, any subset (a carrier's quote); they stay with the project and "
+    "are used by every later plan and shipment.",
+)
 @JSON_OPTION
-def ship(project: str, scenario: str, mode: str | None, as_json: bool) -> None:
+def ship(project: str, scenario: str, mode: str | None, quotes: Path | None, as_json: bool) -> None:
     """Pack and cost the shipment of a scenario's selection, origin by origin: cartons, kg,
     m³, pallets or containers, the cost of every mode, and the one chosen.
 
     Example: fundplanner ship alram.fundplan --mode auto
     """
     try:
+        if quotes is not None:
+            project_ops.set_shipping_figures(project, quotes)
         result = project_ops.ship_project(project, scenario, mode=mode)
     except FundplannerError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -150,12 +150,12 @@ def _positive(value: Any) -> bool:
     return _non_negative(value) and value > 0
 
 
-def shipping_modes(override: str | None = None) -> dict[str, dict[str, float]]:
-    """Every shipping mode of ``reference/shipping.toml`` (or a project's override) as the
+def shipping_modes(tables: shipping.ShippingTables | None = None) -> dict[str, dict[str, float]]:
+    """Every shipping mode of ``reference/shipping.toml`` (or of a project's tables) as the
     optimiser sees it: a per-kg rate and a fixed cost per origin used — the linear
     approximation of :func:`fundplanner.shipping.planner_rates` (full bags, pallets or
     containers, plus one unit's fixed cost)."""
-    tables = shipping.load_tables(override)
+    tables = tables or shipping.load_tables()
     return {name: shipping.planner_rates(name, tables) for name in shipping.mode_names(tables)}
 
 
@@ -186,13 +186,15 @@ def planner_inputs(
     budget_lines: Sequence[Mapping[str, Any]] = (),
     population: Mapping[str, int | None] | None = None,
     pins: pd.DataFrame | None = None,
+    shipping_tables: shipping.ShippingTables | None = None,
 ) -> PlannerInputs:
     """The optimiser's candidates, targets and constraints for ``scenario``.
 
     ``candidates`` is the project's candidate table (store ids in ``id``); ``budget_lines``
     the project's budget rows (the default budget is the sum of its collection, processing
     and shipping lines in EUR); ``population`` the project's ``official`` / ``de_facto``
-    figures; ``pins`` a plan's items (candidate_id, pinned, excluded).
+    figures; ``pins`` a plan's items (candidate_id, pinned, excluded); ``shipping_tables``
+    the project's shipping figures (default: reference/shipping.toml).
     """
     messages: list[str] = []
     profile = _scenario_profile(scenario, profile, population or {}, messages)
@@ -206,7 +208,7 @@ def planner_inputs(
             "max_copies_per_title": scenario.max_copies_per_title,
             "time_limit_s": scenario.time_limit_s,
             "zones": result.zones,
-            "origins": origin_rates(scenario, frame["origin"]),
+            "origins": origin_rates(scenario, frame["origin"], shipping_tables),
         },
         where=f"scenario {scenario.name!r}",
     )
@@ -275,11 +277,14 @@ def _processing(scenario: Scenario) -> float:
     return float(scenario.processing_eur_per_item)
 
 
-def origin_rates(scenario: Scenario, origins: pd.Series) -> dict[str, dict[str, float]]:
+def origin_rates(
+    scenario: Scenario, origins: pd.Series, tables: shipping.ShippingTables | None = None
+) -> dict[str, dict[str, float]]:
     """Per-kg rate and fixed cost of every origin the candidates ship from (empty origin:
-    nothing to ship), by the scenario's shipping mode and its per-origin overrides."""
-    mode_name = scenario.shipping_mode or default_shipping_mode()
-    mode = shipping_modes()[mode_name]
+    nothing to ship), by the scenario's shipping mode (in the project's shipping ``tables``,
+    default the packaged ones) and its per-origin overrides."""
+    mode_name = scenario.shipping_mode or shipping.default_mode(tables)
+    mode = shipping_modes(tables)[mode_name]
     rates = {}
     for origin in sorted({str(o) for o in origins.dropna() if str(o)}):
         figures = {

@@ -228,6 +228,7 @@ def plan_project(
             pins = store.plan_items(conn, row["id"])
             profile, premises, notes = _planning_documents(conn, chosen)
             budget_lines = store.rows(conn, "budget_line")
+            tables = _shipping_tables(head)
         inputs = planning.planner_inputs(
             chosen,
             candidates,
@@ -239,6 +240,7 @@ def plan_project(
                 "de_facto": head.get("population_de_facto"),
             },
             pins=pins[pins["pinned"] | pins["excluded"]],
+            shipping_tables=tables,
         )
         if not inputs.target_result.ok:
             errors = [str(p) for p in inputs.target_result.problems if p.severity.value == "error"]
@@ -381,6 +383,7 @@ def plan_selection(
             partners = {p["id"]: p["name"] for p in store.rows(conn, "partner")}
             chosen = planning.Scenario.from_mapping(scenario, row["parameters"])
             _, premises, _ = _planning_documents(conn, chosen)
+            tables = _shipping_tables(store.project_row(conn))
             selected = items[items["copies"] > 0]
             frame = selected.merge(candidates, left_on="candidate_id", right_on="id", how="left")
             if with_records:
@@ -396,7 +399,7 @@ def plan_selection(
         _zone_name(premises, a, c)
         for a, c in zip(frame["audience"], frame["category"], strict=True)
     ]
-    frame["unit_cost_eur"] = _unit_costs(frame, chosen)
+    frame["unit_cost_eur"] = _unit_costs(frame, chosen, tables)
     if with_records:
         frame["record_format"] = [
             records[i][0] if i in records else None for i in frame["candidate_id"]
@@ -419,12 +422,61 @@ def ship_project(
     feasible one) defaults to the scenario's shipping mode, else "auto"; local purchases ship
     nothing."""
     frame = plan_selection(path, scenario)
-    chosen = _scenario_of(path, scenario)
+    chosen, tables = _scenario_of(path, scenario)
     return shipping.plan_shipping(
         shipping_items(frame),
         mode=mode or chosen.shipping_mode or "auto",
         origin_modes=origin_modes,
+        tables=tables,
     )
+
+
+def set_shipping_figures(
+    path: str | Path, quotes: str | Path | Mapping[str, Any] | None, *, user: str | None = None
+) -> shipping.ShippingTables:
+    """Save the project's own shipping figures — a TOML file or mapping of the shape of
+    ``reference/shipping.toml``, any subset (a carrier's quote for groupage, the post office's
+    M-bag price…) — laid over the packaged table by every later plan and shipping plan.
+    ``None`` removes them. The figures are checked before anything is saved."""
+    if quotes is None:
+        figures: dict[str, Any] = {}
+    elif isinstance(quotes, Mapping):
+        figures = dict(quotes)
+    else:
+        try:
+            with Path(quotes).open("rb") as handle:
+                figures = tomllib.load(handle)
+        except OSError as exc:
+            raise UsageError(f"{quotes}: cannot open the file ({exc.strerror}).") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise UsageError(f"{quotes}: not valid TOML ({exc}); fix the file.") from exc
+    tables = shipping.tables_with(figures)  # refuses bad figures, naming them
+    engine = store.engine(path)
+    try:
+        with engine.begin() as conn:
+            store.require_current(conn)
+            head = store.project_row(conn)
+            settings = dict(head.get("settings") or {})
+            if figures:
+                settings["shipping"] = figures
+            else:
+                settings.pop("shipping", None)
+            store.update_row(
+                conn,
+                "project",
+                head["id"],
+                {"settings": settings},
+                expected_version=head["version"],
+                user=user or store.current_user(),
+            )
+    finally:
+        engine.dispose()
+    return tables
+
+
+def _shipping_tables(head: Mapping[str, Any]) -> shipping.ShippingTables:
+    """The project's shipping tables: the packaged ones with its saved figures laid over."""
+    return shipping.tables_with((head.get("settings") or {}).get("shipping"))
 
 
 def shipping_items(selection: pd.DataFrame) -> pd.DataFrame:
@@ -685,14 +737,19 @@ def _consignment_parties(path: str | Path) -> tuple[str, str]:
     return consignor, consignee or head["name"]
 
 
-def _scenario_of(path: str | Path, scenario: str) -> planning.Scenario:
+def _scenario_of(
+    path: str | Path, scenario: str
+) -> tuple[planning.Scenario, shipping.ShippingTables]:
+    """A scenario's parameters and the project's shipping tables."""
     engine = store.engine(path)
     try:
         with engine.connect() as conn:
             row = store.plan_by_scenario(conn, scenario)
+            head = store.project_row(conn)
     finally:
         engine.dispose()
-    return planning.Scenario.from_mapping(scenario, row["parameters"] if row else {})
+    chosen = planning.Scenario.from_mapping(scenario, row["parameters"] if row else {})
+    return chosen, _shipping_tables(head)
 
 
 def _zone_name(premises: premises_module.Premises | None, audience: Any, category: Any) -> str:
@@ -702,10 +759,12 @@ def _zone_name(premises: premises_module.Premises | None, audience: Any, categor
     return zone.name if zone is not None else ""
 
 
-def _unit_costs(frame: pd.DataFrame, scenario: planning.Scenario) -> pd.Series:
+def _unit_costs(
+    frame: pd.DataFrame, scenario: planning.Scenario, tables: shipping.ShippingTables
+) -> pd.Series:
     """What one copy costs by the scenario: the optimiser's unit cost (DESIGN.md)."""
     inputs, _ = planning.planning_candidates(frame.assign(id=frame["candidate_id"]), scenario)
-    rates = planning.origin_rates(scenario, inputs["origin"])
+    rates = planning.origin_rates(scenario, inputs["origin"], tables)
     processing = planning._processing(scenario)
     per_kg = inputs["origin"].map(lambda o: rates.get(o, {}).get("rate_eur_per_kg", 0.0))
     costs = inputs["price_eur"] + processing + per_kg * inputs["weight_kg"]

@@ -412,6 +412,15 @@ def load_tables(override: str | PathLike[str] | None = None) -> ShippingTables:
     return _override_tables(str(Path(override).resolve()))
 
 
+def tables_with(quotes: Mapping[str, Any] | None) -> ShippingTables:
+    """The packaged tables with a project's own figures (``quotes``: a mapping of the
+    shipping.toml shape, any subset — the carrier's quotes) laid over them key by key."""
+    if not quotes:
+        return _packaged_tables()
+    merged = _lay_over(load_toml(SHIPPING_TABLE), quotes)
+    return compile_tables(merged, source=f"{SHIPPING_TABLE} + the project's shipping figures")
+
+
 def _tables(tables: ShippingTables | None) -> ShippingTables:
     return _packaged_tables() if tables is None else tables
 

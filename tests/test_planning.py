@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from fundplanner import i18n, planner, planning, project, store
 from fundplanner.cli import cli
-from fundplanner.errors import UsageError
+from fundplanner.errors import FundplannerError, UsageError
 from fundplanner.planning import Scenario
 
 # --------------------------------------------------------------------------- scenarios
@@ -483,3 +483,24 @@ def test_the_budget_counts_the_plan_shipping_and_training(planned: Path) -> None
     assert code == 0 and i18n.t("budget.sheet.balance", "ar") in text, text
     code, text = run("budget", str(planned), "--json")
     assert code == 0 and json.loads(text)["balance"]["currency"] == "EUR"
+
+
+def test_the_project_s_shipping_figures_are_kept_and_used_by_plan_and_ship(
+    demo: Path, data_dir: Path
+) -> None:
+    from fundplanner import shipping
+
+    quote = data_dir / "shipping_project_quote.toml"
+    before = project.plan_project(demo, changes={"time_limit_s": 0}, user="test")
+    packaged = before.inputs.constraints.origins["FR"]
+    tables = project.set_shipping_figures(demo, quote, user="test")
+    after = project.plan_project(demo, user="test")
+    quoted = shipping.planner_rates("sea_groupage", tables)
+    assert after.inputs.constraints.origins["FR"].fixed_eur == quoted["fixed_eur"]
+    assert quoted["fixed_eur"] != packaged.fixed_eur
+    assert "sea_groupage_loose" in set(project.ship_project(demo).by_origin["mode"])
+    with pytest.raises(FundplannerError):
+        project.set_shipping_figures(demo, {"modes": {"air": {"rate_eur_per_kg": "cheap"}}})
+    assert "sea_groupage_loose" in set(project.ship_project(demo).by_origin["mode"])  # kept
+    project.set_shipping_figures(demo, None, user="test")
+    assert "sea_groupage_loose" not in set(project.ship_project(demo).by_origin["mode"])
