@@ -622,27 +622,22 @@ def _print_plan(summary: dict[str, Any]) -> None:
         echo(f"  - {message}")
 
 
+def _plan_input(option: str, help: str) -> Callable[..., Any]:
+    """A required, existing input file of `plan-file` (passed as ``<name>_path``)."""
+    return click.option(
+        option,
+        f"{option.removeprefix('--')}_path",
+        required=True,
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help=help,
+    )
+
+
 @cli.command(name="plan-file")
-@click.option(
-    "--candidates",
-    "candidates_path",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="candidates.csv (columns in README, 'Plan files').",
-)
-@click.option(
-    "--targets",
-    "targets_path",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="targets.csv: audience, category, language, target, weight.",
-)
-@click.option(
-    "--constraints",
-    "constraints_path",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="constraints.toml: budget, processing cost, copy cap, zones, origins.",
+@_plan_input("--candidates", "candidates.csv (columns in README, 'Plan files').")
+@_plan_input("--targets", "targets.csv: audience, category, language, target, weight.")
+@_plan_input(
+    "--constraints", "constraints.toml: budget, processing cost, copy cap, zones, origins."
 )
 @click.option(
     "--out",

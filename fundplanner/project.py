@@ -371,12 +371,7 @@ def plan_selection(
     try:
         with engine.connect() as conn:
             store.require_current(conn)
-            row = store.plan_by_scenario(conn, scenario)
-            if row is None or row["status"] is None:
-                raise UsageError(
-                    f"scenario {scenario!r} has no plan yet in this project; run `fundplanner "
-                    f"plan PROJECT --scenario {scenario}` first."
-                )
+            row = _solved_plan(conn, scenario)
             items = store.plan_items(conn, row["id"])
             candidates = store.candidates(conn)
             catalogues = {c["id"]: c for c in store.catalogues(conn)}
@@ -651,12 +646,7 @@ def coverage(path: str | Path, scenario: str = planning.DEFAULT_SCENARIO) -> pd.
     try:
         with engine.connect() as conn:
             store.require_current(conn)
-            row = store.plan_by_scenario(conn, scenario)
-            if row is None or row["status"] is None:
-                raise UsageError(
-                    f"scenario {scenario!r} has no plan yet; run `fundplanner plan PROJECT "
-                    f"--scenario {scenario}` first."
-                )
+            row = _solved_plan(conn, scenario)
             head = store.project_row(conn)
             chosen = planning.Scenario.from_mapping(scenario, row["parameters"])
             profile, premises, _ = _planning_documents(conn, chosen)
@@ -750,6 +740,17 @@ def _scenario_of(
         engine.dispose()
     chosen = planning.Scenario.from_mapping(scenario, row["parameters"] if row else {})
     return chosen, _shipping_tables(head)
+
+
+def _solved_plan(conn: Any, scenario: str) -> dict[str, Any]:
+    """The plan row of a scenario that has been solved, or a UsageError saying how to solve it."""
+    row = store.plan_by_scenario(conn, scenario)
+    if row is None or row["status"] is None:
+        raise UsageError(
+            f"scenario {scenario!r} has no plan yet in this project; run `fundplanner plan "
+            f"PROJECT --scenario {scenario}` first."
+        )
+    return row
 
 
 def _zone_name(premises: premises_module.Premises | None, audience: Any, category: Any) -> str:

@@ -504,3 +504,40 @@ def test_the_project_s_shipping_figures_are_kept_and_used_by_plan_and_ship(
     assert "sea_groupage_loose" in set(project.ship_project(demo).by_origin["mode"])  # kept
     project.set_shipping_figures(demo, None, user="test")
     assert "sea_groupage_loose" not in set(project.ship_project(demo).by_origin["mode"])
+
+
+# --------------------------------------------------------------------------- plan-file
+
+
+def test_plan_file_writes_the_selection_and_prints_one_json_object(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    out, problems = tmp_path / "selection.csv", tmp_path / "problems.csv"
+    code, text = run(
+        "plan-file",
+        "--candidates", str(data_dir / "plan_candidates_bad_rows.csv"),
+        "--targets", str(data_dir / "plan_targets.csv"),
+        "--constraints", str(data_dir / "plan_constraints.toml"),
+        "--out", str(out), "--problems", str(problems), "--json",
+    )  # fmt: skip
+    assert code == 0, text
+    summary = json.loads(text)
+    assert {"status", "shortfall", "cost_eur", "bound", "gap"} <= set(summary)
+    assert summary["refused_rows"] == 10  # the fixture's bad rows, one problem each
+    selection = pd.read_csv(out, encoding="utf-8-sig", dtype=str)
+    assert list(selection.columns[:2]) == ["candidate_id", "copies"]
+    assert set(selection["candidate_id"]) <= {"good1", "good2"}
+    refused = pd.read_csv(problems)
+    assert len(refused) == 10 and refused["record"].notna().all()
+
+
+def test_plan_file_refuses_a_broken_constraints_file(data_dir: Path, tmp_path: Path) -> None:
+    code, text = run(
+        "plan-file",
+        "--candidates", str(data_dir / "plan_candidates.csv"),
+        "--targets", str(data_dir / "plan_targets.csv"),
+        "--constraints", str(data_dir / "plan_constraints_syntax_error.toml"),
+        "--out", str(tmp_path / "selection.csv"),
+    )  # fmt: skip
+    assert code == 1 and "plan_constraints_syntax_error.toml" in text, text
+    assert not (tmp_path / "selection.csv").exists()
