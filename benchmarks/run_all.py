@@ -7,7 +7,13 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["bench_ingest.py", "bench_store.py", "bench_plan.py", "language_accuracy.py"]
+SCRIPTS = [
+    "bench_ingest.py",
+    "bench_store.py",
+    "bench_plan.py",
+    "bench_dashboard.py",
+    "language_accuracy.py",
+]
 
 
 def main() -> int:

@@ -93,11 +93,38 @@ def import_files(
     partner: str | None,
     options: IngestOptions | None = None,
     format: str | None = None,
-    mapping: str | Path | None = None,
+    mapping: str | Path | Mapping[str, Any] | None = None,
     replace_existing: bool = False,
     user: str | None = None,
 ) -> list[ImportSummary]:
-    """Import catalogue files into the project, each in its own transaction.
+    """Import catalogue files into the project, each in its own transaction (see
+    :func:`import_data`)."""
+    return import_data(
+        path,
+        ((str(file), _read(file)) for file in files),
+        partner=partner,
+        options=options,
+        format=format,
+        mapping=mapping,
+        replace_existing=replace_existing,
+        user=user,
+    )
+
+
+def import_data(
+    path: str | Path,
+    files: Iterable[tuple[str, bytes]],
+    *,
+    partner: str | None,
+    options: IngestOptions | None = None,
+    format: str | None = None,
+    mapping: str | Path | Mapping[str, Any] | None = None,
+    replace_existing: bool = False,
+    user: str | None = None,
+) -> list[ImportSummary]:
+    """Import catalogues given as (file name, bytes) — an upload, a file read — into the
+    project, each in its own transaction: its candidates, its problems and the file itself
+    commit together, then works are re-linked across the project's catalogues.
 
     The partner is named as in the project's partner list; its country becomes the rows'
     ``origin`` when the options give none. A file already imported (same SHA-256) is refused
@@ -113,8 +140,7 @@ def import_files(
         opts = options or IngestOptions()
         if partner_row and not opts.origin and partner_row.get("country"):
             opts = replace(opts, origin=partner_row["country"])
-        for file in files:
-            data = _read(file)
+        for file, data in files:
             result = read_catalogue(data, format, mapping, name=Path(file).name, options=opts)
             with engine.begin() as conn:
                 summaries.append(
@@ -125,6 +151,18 @@ def import_files(
     finally:
         engine.dispose()
     return summaries
+
+
+def data_version(path: str | Path) -> int:
+    """A number that changes whenever anything in the project is saved (the store's
+    :func:`~fundplanner.store.data_version`); caches key on it."""
+    engine = store.engine(path)
+    try:
+        with engine.connect() as conn:
+            store.require_current(conn)
+            return store.data_version(conn)
+    finally:
+        engine.dispose()
 
 
 def project_info(path: str | Path) -> dict[str, Any]:

@@ -1129,6 +1129,13 @@ def save_solution(
     return version
 
 
+def data_version(conn: Connection) -> int:
+    """The last audit entry's id: every write of the store is audited in its own transaction
+    (edits, imports, plans, pins), so this number changes whenever anything is saved — a
+    cheap key for caches (one primary-key lookup)."""
+    return int(conn.execute(sa.select(sa.func.max(audit.c.id))).scalar() or 0)
+
+
 # --------------------------------------------------------------------------- summary
 
 
