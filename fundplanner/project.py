@@ -156,26 +156,18 @@ def import_data(
 def data_version(path: str | Path) -> int:
     """A number that changes whenever anything in the project is saved (the store's
     :func:`~fundplanner.store.data_version`); caches key on it."""
-    engine = store.engine(path)
-    try:
-        with engine.connect() as conn:
-            store.require_current(conn)
-            return store.data_version(conn)
-    finally:
-        engine.dispose()
+    with store.project_connection(path) as conn:
+        return store.data_version(conn)
 
 
 def project_info(path: str | Path) -> dict[str, Any]:
-    engine = store.engine(path)
-    try:
-        with engine.connect() as conn:
-            return store.info(conn)
-    finally:
-        engine.dispose()
+    with store.project_connection(path) as conn:
+        return store.info(conn)
 
 
 def upgrade_project(path: str | Path) -> tuple[str | None, str]:
-    """Bring an older project's schema to this fundplanner's; returns (before, after)."""
+    """Bring an older project's schema to this fundplanner's; returns (before, after).
+    (Not through ``store.project_connection``: that one refuses an older schema.)"""
     engine = store.engine(path)
     try:
         with engine.begin() as conn:
@@ -190,13 +182,8 @@ def backup_project(path: str | Path, out: str | Path) -> Any:
     """Write the project to a backup archive (see :mod:`fundplanner.backup`)."""
     from fundplanner import backup
 
-    engine = store.engine(path)
-    try:
-        with engine.begin() as conn:
-            store.require_current(conn)
-            return backup.backup(conn, out)
-    finally:
-        engine.dispose()
+    with store.project_connection(path, write=True) as conn:
+        return backup.backup(conn, out)
 
 
 # --------------------------------------------------------------------------- planning
@@ -365,13 +352,8 @@ def _named(
 def scenario_table(path: str | Path) -> list[dict[str, Any]]:
     """Every scenario of the project with its parameters and its last solve's figures, for a
     side-by-side comparison (`fundplanner scenarios`)."""
-    engine = store.engine(path)
-    try:
-        with engine.connect() as conn:
-            store.require_current(conn)
-            rows = store.plans(conn)
-    finally:
-        engine.dispose()
+    with store.project_connection(path) as conn:
+        rows = store.plans(conn)
     table = []
     for row in rows:
         report = row.get("report") or {}
@@ -405,24 +387,19 @@ def plan_selection(
     goes to (from the project's premises), ``unit_cost_eur`` (purchase price + processing +
     shipping per kg by the scenario's parameters) and, with ``with_records``, the original
     record (``record_format``, ``record_data``) of candidates imported from MARC."""
-    engine = store.engine(path)
-    try:
-        with engine.connect() as conn:
-            store.require_current(conn)
-            row = _solved_plan(conn, scenario)
-            items = store.plan_items(conn, row["id"])
-            candidates = store.candidates(conn)
-            catalogues = {c["id"]: c for c in store.catalogues(conn)}
-            partners = {p["id"]: p["name"] for p in store.rows(conn, "partner")}
-            chosen = planning.Scenario.from_mapping(scenario, row["parameters"])
-            _, premises, _ = _planning_documents(conn, chosen)
-            tables = _shipping_tables(store.project_row(conn))
-            selected = items[items["copies"] > 0]
-            frame = selected.merge(candidates, left_on="candidate_id", right_on="id", how="left")
-            if with_records:
-                records = _original_records(conn, frame, catalogues)
-    finally:
-        engine.dispose()
+    with store.project_connection(path) as conn:
+        row = _solved_plan(conn, scenario)
+        items = store.plan_items(conn, row["id"])
+        candidates = store.candidates(conn)
+        catalogues = {c["id"]: c for c in store.catalogues(conn)}
+        partners = {p["id"]: p["name"] for p in store.rows(conn, "partner")}
+        chosen = planning.Scenario.from_mapping(scenario, row["parameters"])
+        _, premises, _ = _planning_documents(conn, chosen)
+        tables = _shipping_tables(store.project_row(conn))
+        selected = items[items["copies"] > 0]
+        frame = selected.merge(candidates, left_on="candidate_id", right_on="id", how="left")
+        if with_records:
+            records = _original_records(conn, frame, catalogues)
     frame = frame.drop(columns=["id"])
     frame["catalogue"] = frame["catalogue_id"].map(lambda c: catalogues[c]["file_name"])
     frame["partner"] = frame["catalogue_id"].map(
@@ -484,26 +461,21 @@ def set_shipping_figures(
         except tomllib.TOMLDecodeError as exc:
             raise UsageError(f"{quotes}: not valid TOML ({exc}); fix the file.") from exc
     tables = shipping.tables_with(figures)  # refuses bad figures, naming them
-    engine = store.engine(path)
-    try:
-        with engine.begin() as conn:
-            store.require_current(conn)
-            head = store.project_row(conn)
-            settings = dict(head.get("settings") or {})
-            if figures:
-                settings["shipping"] = figures
-            else:
-                settings.pop("shipping", None)
-            store.update_row(
-                conn,
-                "project",
-                head["id"],
-                {"settings": settings},
-                expected_version=head["version"],
-                user=user or store.current_user(),
-            )
-    finally:
-        engine.dispose()
+    with store.project_connection(path, write=True) as conn:
+        head = store.project_row(conn)
+        settings = dict(head.get("settings") or {})
+        if figures:
+            settings["shipping"] = figures
+        else:
+            settings.pop("shipping", None)
+        store.update_row(
+            conn,
+            "project",
+            head["id"],
+            {"settings": settings},
+            expected_version=head["version"],
+            user=user or store.current_user(),
+        )
     return tables
 
 
@@ -636,21 +608,16 @@ def budget_project(
     shipping lines computed from ``scenario``'s plan when it has one (purchases at the
     scenario's exchange rates, processing per item, the shipping plan), and training from
     the training plan; in the project's currency at its dated rates (budget.rate_table)."""
-    engine = store.engine(path)
-    try:
-        with engine.connect() as conn:
-            store.require_current(conn)
-            head = store.project_row(conn)
-            lines = store.rows(conn, "budget_line")
-            partners = {p["id"]: p["name"] for p in store.rows(conn, "partner")}
-            funding = [
-                {**f, "partner": partners.get(f["partner_id"], "")}
-                for f in store.rows(conn, "funding_source")
-            ]
-            training = store.rows(conn, "training_module")
-            row = store.plan_by_scenario(conn, scenario) if scenario else None
-    finally:
-        engine.dispose()
+    with store.project_connection(path) as conn:
+        head = store.project_row(conn)
+        lines = store.rows(conn, "budget_line")
+        partners = {p["id"]: p["name"] for p in store.rows(conn, "partner")}
+        funding = [
+            {**f, "partner": partners.get(f["partner_id"], "")}
+            for f in store.rows(conn, "funding_source")
+        ]
+        training = store.rows(conn, "training_module")
+        row = store.plan_by_scenario(conn, scenario) if scenario else None
     chosen = planning.Scenario.from_mapping(scenario or "", row["parameters"] if row else {})
     rates = budget.rate_table().edited(dict(chosen.exchange_rates))
     plan_figures = shipping_figures = None
@@ -680,16 +647,11 @@ def budget_project(
 def coverage(path: str | Path, scenario: str = planning.DEFAULT_SCENARIO) -> pd.DataFrame:
     """Target and selected copies per cell (audience, category, language) of a solved
     scenario: the coverage matrix of the report and the dashboard."""
-    engine = store.engine(path)
-    try:
-        with engine.connect() as conn:
-            store.require_current(conn)
-            row = _solved_plan(conn, scenario)
-            head = store.project_row(conn)
-            chosen = planning.Scenario.from_mapping(scenario, row["parameters"])
-            profile, premises, _ = _planning_documents(conn, chosen)
-    finally:
-        engine.dispose()
+    with store.project_connection(path) as conn:
+        row = _solved_plan(conn, scenario)
+        head = store.project_row(conn)
+        chosen = planning.Scenario.from_mapping(scenario, row["parameters"])
+        profile, premises, _ = _planning_documents(conn, chosen)
     population = {
         "official": head.get("population_official"),
         "de_facto": head.get("population_de_facto"),
@@ -715,17 +677,12 @@ def report_data(path: str | Path, scenario: str = planning.DEFAULT_SCENARIO) -> 
 
     from fundplanner.exporting.report import ProjectHeader, ReportData
 
-    engine = store.engine(path)
-    try:
-        with engine.connect() as conn:
-            store.require_current(conn)
-            head = store.project_row(conn)
-            row = store.plan_by_scenario(conn, scenario)
-            training = store.rows(conn, "training_module")
-            milestones = sorted(store.rows(conn, "milestone"), key=lambda m: m["position"])
-            partners = store.rows(conn, "partner")
-    finally:
-        engine.dispose()
+    with store.project_connection(path) as conn:
+        head = store.project_row(conn)
+        row = store.plan_by_scenario(conn, scenario)
+        training = store.rows(conn, "training_module")
+        milestones = sorted(store.rows(conn, "milestone"), key=lambda m: m["position"])
+        partners = store.rows(conn, "partner")
     solved = row is not None and row["status"] is not None
     gaps = shipping_table = None
     if row is not None and solved:
@@ -753,13 +710,9 @@ def report_data(path: str | Path, scenario: str = planning.DEFAULT_SCENARIO) -> 
 def _consignment_parties(path: str | Path) -> tuple[str, str]:
     """Consignor and consignee of the customs statement: the lead partner (the first partner
     of the project) and the library in its town."""
-    engine = store.engine(path)
-    try:
-        with engine.connect() as conn:
-            head = store.project_row(conn)
-            partners = store.rows(conn, "partner")
-    finally:
-        engine.dispose()
+    with store.project_connection(path) as conn:
+        head = store.project_row(conn)
+        partners = store.rows(conn, "partner")
     consignor = partners[0]["name"] if partners else head["name"]
     consignee = ", ".join(p for p in (head.get("library"), head.get("partner_town")) if p)
     return consignor, consignee or head["name"]
@@ -769,13 +722,9 @@ def _scenario_of(
     path: str | Path, scenario: str
 ) -> tuple[planning.Scenario, shipping.ShippingTables]:
     """A scenario's parameters and the project's shipping tables."""
-    engine = store.engine(path)
-    try:
-        with engine.connect() as conn:
-            row = store.plan_by_scenario(conn, scenario)
-            head = store.project_row(conn)
-    finally:
-        engine.dispose()
+    with store.project_connection(path) as conn:
+        row = store.plan_by_scenario(conn, scenario)
+        head = store.project_row(conn)
     chosen = planning.Scenario.from_mapping(scenario, row["parameters"] if row else {})
     return chosen, _shipping_tables(head)
 

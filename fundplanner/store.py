@@ -434,6 +434,22 @@ def engine(project_path: str | os.PathLike[str], *, must_exist: bool = True) -> 
     return eng
 
 
+@contextlib.contextmanager
+def project_connection(
+    project_path: str | os.PathLike[str], *, write: bool = False
+) -> Iterator[Connection]:
+    """A connection to an existing project whose schema is this version's (else a clear
+    error), for one operation: with ``write`` a transaction committed on leaving (rolled back
+    on an error), else reads; the engine is disposed of afterwards."""
+    eng = engine(project_path)
+    try:
+        with eng.begin() if write else eng.connect() as conn:
+            require_current(conn)
+            yield conn
+    finally:
+        eng.dispose()
+
+
 def alembic_config(conn: Connection) -> Any:
     """An Alembic configuration that runs the packaged migrations on ``conn``."""
     from alembic.config import Config

@@ -70,13 +70,8 @@ def data_version(path: str) -> int:
 
 def table_rows(path: str, table: str) -> list[dict[str, Any]]:
     """Every row of ``table`` (a project-record table, ``plan``, ``profile``…) in id order."""
-    engine = store.engine(path)
-    try:
-        with engine.connect() as conn:
-            store.require_current(conn)
-            return store.rows(conn, table)
-    finally:
-        engine.dispose()
+    with store.project_connection(path) as conn:
+        return store.rows(conn, table)
 
 
 @dataclass(frozen=True)
@@ -149,18 +144,13 @@ def apply_edits(path: str, table: str, edits: RowEdits, *, user: str | None = No
     if table not in RECORD_TABLES:
         raise UsageError(f"{table!r} is not edited row by row; use one of {RECORD_TABLES}.")
     who = _user(user)
-    engine = store.engine(path)
-    try:
-        with engine.begin() as conn:
-            store.require_current(conn)
-            for row_id, version in edits.deletes:
-                store.delete_row(conn, table, row_id, expected_version=version, user=who)
-            for row_id, version, changes in edits.updates:
-                store.update_row(conn, table, row_id, changes, expected_version=version, user=who)
-            for values in edits.inserts:
-                store.insert_row(conn, table, values, user=who)
-    finally:
-        engine.dispose()
+    with store.project_connection(path, write=True) as conn:
+        for row_id, version in edits.deletes:
+            store.delete_row(conn, table, row_id, expected_version=version, user=who)
+        for row_id, version, changes in edits.updates:
+            store.update_row(conn, table, row_id, changes, expected_version=version, user=who)
+        for values in edits.inserts:
+            store.insert_row(conn, table, values, user=who)
     return len(edits.inserts) + len(edits.updates) + len(edits.deletes)
 
 
@@ -169,13 +159,8 @@ def apply_edits(path: str, table: str, edits: RowEdits, *, user: str | None = No
 
 def documents(path: str, table: str) -> dict[str, dict[str, Any]]:
     """The project's profiles or premises (``table``) by name, each with id, version, data."""
-    engine = store.engine(path)
-    try:
-        with engine.connect() as conn:
-            store.require_current(conn)
-            return store.named_data(conn, table)
-    finally:
-        engine.dispose()
+    with store.project_connection(path) as conn:
+        return store.named_data(conn, table)
 
 
 def save_document(
@@ -189,15 +174,10 @@ def save_document(
 ) -> int:
     """Save a profile or premises document under ``name`` (refused as a stale write when the
     saved version is not ``expected_version``); returns its id."""
-    engine = store.engine(path)
-    try:
-        with engine.begin() as conn:
-            store.require_current(conn)
-            return store.put_named_data(
-                conn, table, name, data, user=_user(user), expected_version=expected_version
-            )
-    finally:
-        engine.dispose()
+    with store.project_connection(path, write=True) as conn:
+        return store.put_named_data(
+            conn, table, name, data, user=_user(user), expected_version=expected_version
+        )
 
 
 # ------------------------------------------------------------------------------ catalogues
@@ -205,14 +185,9 @@ def save_document(
 
 def catalogue_table(path: str) -> pd.DataFrame:
     """One row per imported catalogue: id, file, partner, format, when, by whom, counts."""
-    engine = store.engine(path)
-    try:
-        with engine.connect() as conn:
-            store.require_current(conn)
-            rows = store.catalogues(conn)
-            partners = {p["id"]: p["name"] for p in store.rows(conn, "partner")}
-    finally:
-        engine.dispose()
+    with store.project_connection(path) as conn:
+        rows = store.catalogues(conn)
+        partners = {p["id"]: p["name"] for p in store.rows(conn, "partner")}
     columns = [
         "id",
         "file_name",
@@ -235,26 +210,16 @@ def catalogue_table(path: str) -> pd.DataFrame:
 def catalogue_problems(path: str, catalogue_id: int) -> pd.DataFrame:
     """Every problem of one catalogue's import: record, control number, field, kind,
     severity, message (what is wrong and how to fix it), value."""
-    engine = store.engine(path)
-    try:
-        with engine.connect() as conn:
-            store.require_current(conn)
-            rows = store.problems(conn, catalogue_id)
-    finally:
-        engine.dispose()
+    with store.project_connection(path) as conn:
+        rows = store.problems(conn, catalogue_id)
     columns = ["record", "control_number", "field", "kind", "severity", "message", "value"]
     return pd.DataFrame(rows, columns=["id", "catalogue_id", *columns])[columns]
 
 
 def candidates(path: str) -> pd.DataFrame:
     """The project's candidate table (store ids in ``id``)."""
-    engine = store.engine(path)
-    try:
-        with engine.connect() as conn:
-            store.require_current(conn)
-            return store.candidates(conn)
-    finally:
-        engine.dispose()
+    with store.project_connection(path) as conn:
+        return store.candidates(conn)
 
 
 def table_layout(
@@ -305,13 +270,8 @@ def import_bytes(
 
 def scenario_parameters(path: str, scenario: str) -> planning.Scenario:
     """The saved parameters of ``scenario`` (the defaults for a scenario not saved yet)."""
-    engine = store.engine(path)
-    try:
-        with engine.connect() as conn:
-            store.require_current(conn)
-            row = store.plan_by_scenario(conn, scenario)
-    finally:
-        engine.dispose()
+    with store.project_connection(path) as conn:
+        row = store.plan_by_scenario(conn, scenario)
     return planning.Scenario.from_mapping(scenario, row["parameters"] if row else {})
 
 
@@ -320,19 +280,14 @@ def scenario_flags(path: str, scenario: str) -> pd.DataFrame:
     (candidate_id, copies, pinned, excluded, title, authors, language, audience, category,
     source); empty when the scenario has no plan row."""
     columns = ["title", "authors", "language", "audience", "category", "source"]
-    engine = store.engine(path)
-    try:
-        with engine.connect() as conn:
-            store.require_current(conn)
-            row = store.plan_by_scenario(conn, scenario)
-            items = store.plan_items(conn, row["id"]) if row else None
-            flagged = (
-                items[items["pinned"] | items["excluded"]] if items is not None else pd.DataFrame()
-            )
-            ids = flagged["candidate_id"].tolist() if not flagged.empty else []
-            found = store.candidates(conn).set_index("id") if ids else None
-    finally:
-        engine.dispose()
+    with store.project_connection(path) as conn:
+        row = store.plan_by_scenario(conn, scenario)
+        items = store.plan_items(conn, row["id"]) if row else None
+        flagged = (
+            items[items["pinned"] | items["excluded"]] if items is not None else pd.DataFrame()
+        )
+        ids = flagged["candidate_id"].tolist() if not flagged.empty else []
+        found = store.candidates(conn).set_index("id") if ids else None
     if found is None:
         return pd.DataFrame(
             columns=["candidate_id", "copies", "pinned", "excluded", *columns]
