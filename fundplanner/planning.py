@@ -31,6 +31,12 @@ DEFAULT_PROCESSING_EUR = 4.0
 
 DEFAULT_SCENARIO = "base"
 
+#: Shelf thickness and weight of a candidate whose import estimated neither (only rows written
+#: before the physical estimates, or by hand): the average book of a mixed shipment,
+#: ≈ 2.5 cm ("one inch", norms.md §3) and ≈ 0.41 kg (norms.md §4 "Weights and sizes").
+UNKNOWN_THICKNESS_CM = 2.5
+UNKNOWN_WEIGHT_KG = 0.41
+
 #: Acquisition modes that ship nothing: bought from a bookseller in the library's own town.
 LOCAL_ACQUISITIONS = frozenset({"local_purchase"})
 
@@ -197,14 +203,14 @@ def planner_inputs(
     the project's shipping figures (default: reference/shipping.toml).
     """
     messages: list[str] = []
-    profile = _scenario_profile(scenario, profile, population or {}, messages)
+    profile = scenario_profile(scenario, profile, population or {}, messages)
     result = targets.compute_targets(profile, premises)
     frame, notes = planning_candidates(candidates, scenario, pins)
     messages.extend(notes)
     constraints = planner.Constraints.from_mapping(
         {
             "budget_eur": _budget(scenario, budget_lines, messages),
-            "processing_eur_per_item": _processing(scenario),
+            "processing_eur_per_item": processing_cost(scenario),
             "max_copies_per_title": scenario.max_copies_per_title,
             "time_limit_s": scenario.time_limit_s,
             "zones": result.zones,
@@ -215,7 +221,7 @@ def planner_inputs(
     return PlannerInputs(frame, result.targets, constraints, result, tuple(messages))
 
 
-def _scenario_profile(
+def scenario_profile(
     scenario: Scenario,
     profile: profiles.Profile,
     population: Mapping[str, int | None],
@@ -271,7 +277,9 @@ def _budget(
     return total
 
 
-def _processing(scenario: Scenario) -> float:
+def processing_cost(scenario: Scenario) -> float:
+    """The processing (cataloguing, equipping) cost per copy: the scenario's, else
+    :data:`DEFAULT_PROCESSING_EUR`."""
     if scenario.processing_eur_per_item is None:
         return DEFAULT_PROCESSING_EUR
     return float(scenario.processing_eur_per_item)
@@ -329,8 +337,14 @@ def planning_candidates(
             "category": frame["category"].astype("string"),
             "language": frame["language"].astype("string"),
             "price_eur": price.where(~donation, 0.0).astype("float64"),
-            "width_cm": frame["thickness_cm"].astype("Float64").fillna(2.5).astype("float64"),
-            "weight_kg": frame["weight_kg"].astype("Float64").fillna(0.41).astype("float64"),
+            "width_cm": frame["thickness_cm"]
+            .astype("Float64")
+            .fillna(UNKNOWN_THICKNESS_CM)
+            .astype("float64"),
+            "weight_kg": frame["weight_kg"]
+            .astype("Float64")
+            .fillna(UNKNOWN_WEIGHT_KG)
+            .astype("float64"),
             "origin": frame["origin"].astype("string").fillna("").where(~local, ""),
             "work_key": frame["work_key"].astype("string").fillna(frame["id"].astype(str)),
             "copies_offered": frame["copies_offered"]

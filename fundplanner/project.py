@@ -631,7 +631,7 @@ def budget_project(
                 dict(zip(priced["candidate_id"].astype(int), priced["price_eur"], strict=True))
             )
         )
-        plan_figures = budget.plan_costs(costs, planning._processing(chosen))
+        plan_figures = budget.plan_costs(costs, planning.processing_cost(chosen))
         shipping_figures = ship_project(path, scenario).summary()
     return budget.budget_view(
         lines,
@@ -656,7 +656,7 @@ def coverage(path: str | Path, scenario: str = planning.DEFAULT_SCENARIO) -> pd.
         "official": head.get("population_official"),
         "de_facto": head.get("population_de_facto"),
     }
-    profile = planning._scenario_profile(chosen, profile, population, [])
+    profile = planning.scenario_profile(chosen, profile, population, [])
     from fundplanner import targets as targets_module
 
     cells = targets_module.compute_targets(profile, premises).targets
@@ -753,7 +753,7 @@ def _unit_costs(
     """What one copy costs by the scenario: the optimiser's unit cost (DESIGN.md)."""
     inputs, _ = planning.planning_candidates(frame.assign(id=frame["candidate_id"]), scenario)
     rates = planning.origin_rates(scenario, inputs["origin"], tables)
-    processing = planning._processing(scenario)
+    processing = planning.processing_cost(scenario)
     per_kg = inputs["origin"].map(lambda o: rates.get(o, {}).get("rate_eur_per_kg", 0.0))
     costs = inputs["price_eur"] + processing + per_kg * inputs["weight_kg"]
     by_id = dict(zip(inputs["candidate_id"].astype(int), costs.round(2), strict=True))
