@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import importlib.util
 import io
 import random
@@ -391,12 +392,19 @@ def _catalogue_bytes(records: list[list[tuple[str, bytes]]], fmt: str) -> bytes:
     ).encode()
 
 
+@pytest.mark.parametrize("given", ["bytes", "path"])
 @pytest.mark.parametrize("fmt", ["marc21", "marcxml"])
 def test_a_file_read_in_parts_gives_the_table_of_one_piece(
-    fmt: str, monkeypatch: pytest.MonkeyPatch
+    fmt: str, given: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    """From bytes the workers cut their pieces from the bytes they inherit; from a path the
+    parent drops the file's bytes before forking and each worker reads its piece from disk."""
     data = _catalogue_bytes(_records_for_parts(), fmt)
     whole = read_catalogue(data, name=f"gen.{fmt}", options=IngestOptions(workers=1))
+    source: bytes | Path = data
+    if given == "path":
+        source = tmp_path / f"gen.{fmt}"
+        source.write_bytes(data)
 
     joined: list[int] = []  # parts joined, per parallel read
     judged: list[int] = []  # rows left to the detector, per part
@@ -413,12 +421,15 @@ def test_a_file_read_in_parts_gives_the_table_of_one_piece(
     monkeypatch.setattr(parts, "MIN_BYTES_PER_PART", 1024)
     monkeypatch.setattr(ingest_module, "_joined", join_spy)
     monkeypatch.setattr(ingest_module, "_detect_pending", detect_spy)
-    split = read_catalogue(data, name=f"gen.{fmt}", options=IngestOptions(workers=3))
+    split = read_catalogue(source, name=f"gen.{fmt}", options=IngestOptions(workers=3))
 
     pieces = 3 * parts.PIECES_PER_WORKER
     assert joined == [pieces] and len(judged) == pieces and sum(judged) > 5  # detector used
     pd.testing.assert_frame_equal(split.titles, whole.titles)
-    assert split.problems == whole.problems
+    # the same problems (a path source names its file by its path)
+    assert [dataclasses.replace(p, file="f") for p in split.problems] == [
+        dataclasses.replace(p, file="f") for p in whole.problems
+    ]
     assert split.records_read == whole.records_read == 419
     # the table holds what the parts had to agree on
     titles = whole.titles
@@ -429,6 +440,26 @@ def test_a_file_read_in_parts_gives_the_table_of_one_piece(
     prince = titles[titles["title"].str.contains("prince")]
     assert prince["work_group"].tolist() == ["isbn:9782070408504"] * 2
     assert prince["work_key"].nunique() == 2
+
+
+def test_a_file_changed_during_a_parallel_read_is_refused(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The workers read their pieces from disk: a file rewritten meanwhile must not give a
+    table made of two different files."""
+    path = tmp_path / "gen.mrc"
+    path.write_bytes(_catalogue_bytes(_records_for_parts(), "marc21"))
+    monkeypatch.setattr(parts, "MIN_BYTES_PER_PART", 1024)
+    plan = parts.plan_iso2709
+
+    def plan_then_rewrite(data: bytes, wanted: int) -> list[parts.Piece]:
+        pieces = plan(data, wanted)
+        path.write_bytes(data + data[:100])  # someone appends to the file
+        return pieces
+
+    monkeypatch.setattr(parts, "plan_iso2709", plan_then_rewrite)
+    with pytest.raises(IngestError, match="changed while it was being read"):
+        read_catalogue(path, options=IngestOptions(workers=2))
 
 
 def test_several_files_are_linked_as_their_tables_joined(tmp_path: Path) -> None:

@@ -146,20 +146,81 @@ def _read_file(
     rows of one file (:func:`read_catalogue`) or of all files at once (:func:`read_catalogues`).
     """
     data, file = _read_bytes(source, name)
+    on_disk = _FileContent.path_of(source, data)
     data = _gunzip(data, file)
     fmt = parse_format(format) if isinstance(format, str) else format
     if fmt is None:
         fmt = sniff_format(data, file=file)
-    job = _Job(data, fmt, file, name or Path(file).name, mapping, options or IngestOptions())
+    content = _FileContent(data, on_disk)
+    del data  # the holder is the only reference: a parallel read may drop the bytes
+    job = _Job(content, fmt, file, name or Path(file).name, mapping, options or IngestOptions())
     with _gc_paused():
-        result = _read_in_parts(job) or _read_part(job, data)
+        result = _read_in_parts(job) or _read_part(job, content.get())
         result.titles = _with_record_ids(result)
     return file, fmt, result
 
 
+class _FileContent:
+    """A file's bytes, which the parent of a parallel read drops while its workers read their
+    pieces from the file on disk (a path source that is not compressed): the parent then holds
+    no copy of a large file — only its workers' pieces are in memory. The file's size and
+    modification time are checked when it is read again; a file changed meanwhile is refused.
+    Sources given as bytes or file objects stay in memory (the caller holds them anyway)."""
+
+    def __init__(self, data: bytes, path: Path | None) -> None:
+        self._data: bytes | None = data
+        self.path = path
+        self._stamp = _stamp(path) if path is not None else None
+
+    @staticmethod
+    def path_of(source: Source, data: bytes) -> Path | None:
+        """Where the bytes can be read again: a path source whose file is not gzip."""
+        if isinstance(source, str | Path) and not data.startswith(b"\x1f\x8b"):
+            return Path(source)
+        return None
+
+    def get(self) -> bytes:
+        """The whole file's bytes (read again from disk if they were dropped)."""
+        if self._data is None:
+            self._data = self.read(0, None)
+        return self._data
+
+    def release(self) -> bool:
+        """Drop the bytes when they can be read again from the file; whether they were."""
+        if self.path is None:
+            return False
+        self._data = None
+        return True
+
+    @property
+    def released(self) -> bool:
+        return self._data is None
+
+    def read(self, start: int, end: int | None) -> bytes:
+        """Bytes ``start:end`` of the file on disk (an IngestError if it changed)."""
+        assert self.path is not None
+        if _stamp(self.path) != self._stamp:
+            raise IngestError(
+                f"{self.path}: the file changed while it was being read; read it again once "
+                "it is complete."
+            )
+        with self.path.open("rb") as handle:
+            handle.seek(start)
+            return handle.read(-1 if end is None else end - start)
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    """(size, modification time) of a file: what tells that it changed."""
+    try:
+        found = path.stat()
+    except OSError as exc:
+        raise IngestError(f"{path}: cannot open the file ({exc.strerror}).") from exc
+    return found.st_size, found.st_mtime_ns
+
+
 @dataclass(frozen=True)
 class _Job:
-    data: bytes
+    content: _FileContent
     format: Format
     file: str
     source: str
@@ -224,17 +285,20 @@ def _read_part(job: _Job, data: bytes, encoding: Any = None) -> _Part:
 def _read_in_parts(job: _Job) -> _Part | None:
     """The file read by several processes, or None when it should be read in one piece."""
     workers = job.options.workers or min(2, os.cpu_count() or 1)
-    wanted = min(workers * parts.PIECES_PER_WORKER, len(job.data) // parts.MIN_BYTES_PER_PART)
+    data = job.content.get()
+    wanted = min(workers * parts.PIECES_PER_WORKER, len(data) // parts.MIN_BYTES_PER_PART)
     if workers < 2 or wanted < 2 or job.format.is_table or "fork" not in mp.get_all_start_methods():
         return None
     if job.format.is_iso2709:
-        pieces = parts.plan_iso2709(job.data, wanted)
-        encoding = decide_encoding(job.data)
+        pieces = parts.plan_iso2709(data, wanted)
+        encoding = decide_encoding(data)
     else:
-        pieces = parts.plan_marcxml(job.data, wanted)
+        pieces = parts.plan_marcxml(data, wanted)
         encoding = None
     if len(pieces) < 2:
         return None
+    del data
+    job.content.release()  # before forking: the workers read their pieces from the file
     global _PARALLEL
     worker_job = replace(job, options=replace(job.options, defer_detection=True))
     _PARALLEL = (worker_job, pieces, encoding)
@@ -314,8 +378,13 @@ def _read_indexed_piece(index: int) -> tuple[int, _Part]:
     """(index, part) of the ``index``-th piece: run in a worker forked by _read_in_parts."""
     assert _PARALLEL is not None, "only called in a worker forked by _read_in_parts"
     job, pieces, encoding = _PARALLEL
+    piece = pieces[index]
+    if job.content.released:
+        data = piece.head + job.content.read(piece.start, piece.end) + piece.tail
+    else:
+        data = piece.of(job.content.get())
     with _gc_paused():
-        return index, _read_part(job, pieces[index].of(job.data), encoding)
+        return index, _read_part(job, data, encoding)
 
 
 def _joined(results: list[_Part]) -> _Part:
