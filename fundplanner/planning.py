@@ -102,6 +102,13 @@ class Scenario:
     def check(self) -> None:
         """Refuse values that cannot plan anything, naming the parameter and the fix."""
         where = f"scenario {self.name!r}"
+        for table in ("origins", "exchange_rates", "language_split"):
+            if not isinstance(getattr(self, table), Mapping):
+                raise UsageError(f"{where}: {table} must be a table of names and values.")
+        if not all(isinstance(figures, Mapping) for figures in self.origins.values()):
+            raise UsageError(
+                f"{where}: each origin of origins is a table of rate_eur_per_kg and fixed_eur."
+            )
         if self.budget_eur is not None and not _non_negative(self.budget_eur):
             raise UsageError(f"{where}: budget_eur must be a number ≥ 0 (euros).")
         if self.processing_eur_per_item is not None and not _non_negative(
@@ -364,8 +371,9 @@ def planning_candidates(
 
 
 def _unplannable_notes(frame: pd.DataFrame) -> list[str]:
-    """What will keep candidates out of every target cell, said so that a librarian can fix
-    the records: no project language (``und`` or another language), no category."""
+    """What will keep candidates out of every target cell, or cost them wrongly, said so that
+    a librarian can fix the records: no project language (``und`` or another language), no
+    origin (costed as a local purchase), no category."""
     notes = []
     language = frame["language"].astype("string")
     undetermined = int(language.isna().sum() + language.eq("und").sum())
@@ -378,6 +386,15 @@ def _unplannable_notes(frame: pd.DataFrame) -> list[str]:
     if others:
         notes.append(
             f"{others} candidate(s) are in none of {', '.join(PROJECT_LANGUAGES)} and fit no cell."
+        )
+    no_origin = frame["origin"].astype("string").fillna("").str.strip().eq("") & ~frame[
+        "acquisition"
+    ].isin(LOCAL_ACQUISITIONS).fillna(False)
+    if no_origin.any():
+        notes.append(
+            f"{int(no_origin.sum())} donation(s) or purchase(s) have no origin and are costed as "
+            "if bought locally (nothing to ship); give their partner a country, or import the "
+            "file again with --origin."
         )
     unclassified = int(frame["category"].astype("string").eq("unclassified").sum())
     if unclassified:

@@ -591,14 +591,13 @@ def export_project(
 
 
 def _budget_sheet_options(view: budget.BudgetView, lang: str) -> dict[str, Any]:
-    """The workbook's totals: only the sheets whose rows add up — uses by kind and funding
-    (budget.BudgetView.sheets, in order: lines, by kind, funding, balance, rates, warnings).
+    """The workbook's totals: only the sheets whose rows add up — uses by kind and funding.
     The lines sheet lists manual estimates beside computed lines of the same kind, so its
-    sum would count them twice."""
-    sheets = view.sheets(lang)
-    names = list(sheets)
-    summable = set(names[1:3])
-    return {"totals": {name: name in summable for name in names}}
+    sum would count them twice; balance, rates and warnings are no columns of amounts."""
+    from fundplanner import i18n
+
+    summable = {i18n.t(f"budget.sheet.{key}", lang) for key in ("by_kind", "funding")}
+    return {"totals": {name: name in summable for name in view.sheets(lang)}}
 
 
 def budget_project(

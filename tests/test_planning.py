@@ -541,3 +541,25 @@ def test_plan_file_refuses_a_broken_constraints_file(data_dir: Path, tmp_path: P
     )  # fmt: skip
     assert code == 1 and "plan_constraints_syntax_error.toml" in text, text
     assert not (tmp_path / "selection.csv").exists()
+
+
+def test_a_candidate_without_origin_is_named_as_costed_locally() -> None:
+    rows = candidate_rows(origin=["FR", None, "", "PS", "GB"])
+    frame, notes = planning.planning_candidates(rows, Scenario())
+    # 2 and 3: purchases without origin (3, unpriced, is also left out); 4: a local purchase
+    assert any(note.startswith("2 donation(s) or purchase(s) have no origin") for note in notes)
+    assert frame.set_index("candidate_id").loc["2", "origin"] == ""
+
+
+@pytest.mark.parametrize(
+    "parameters",
+    [
+        {"origins": ["FR"]},
+        {"origins": {"FR": 0.3}},
+        {"exchange_rates": 0.9},
+        {"language_split": "ara"},
+    ],
+)
+def test_a_parameter_table_of_the_wrong_shape_is_refused(parameters: dict[str, Any]) -> None:
+    with pytest.raises(UsageError, match="table"):
+        Scenario.from_mapping("test", parameters)

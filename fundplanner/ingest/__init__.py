@@ -145,13 +145,15 @@ def _read_file(
     and its matching keys are computed; the work keys are left to the caller, which links the
     rows of one file (:func:`read_catalogue`) or of all files at once (:func:`read_catalogues`).
     """
+    # the file's stamp before its bytes: a change after this is caught when a worker reads
+    stamp = _stamp(Path(source)) if isinstance(source, str | Path) else None
     data, file = _read_bytes(source, name)
     on_disk = _FileContent.path_of(source, data)
     data = _gunzip(data, file)
     fmt = parse_format(format) if isinstance(format, str) else format
     if fmt is None:
         fmt = sniff_format(data, file=file)
-    content = _FileContent(data, on_disk)
+    content = _FileContent(data, on_disk, stamp)
     del data  # the holder is the only reference: a parallel read may drop the bytes
     job = _Job(content, fmt, file, name or Path(file).name, mapping, options or IngestOptions())
     with _gc_paused():
@@ -167,10 +169,13 @@ class _FileContent:
     modification time are checked when it is read again; a file changed meanwhile is refused.
     Sources given as bytes or file objects stay in memory (the caller holds them anyway)."""
 
-    def __init__(self, data: bytes, path: Path | None) -> None:
+    def __init__(
+        self, data: bytes, path: Path | None, stamp: tuple[int, int] | None = None
+    ) -> None:
+        """``stamp``: the file's (size, modification time) taken before ``data`` was read."""
         self._data: bytes | None = data
         self.path = path
-        self._stamp = _stamp(path) if path is not None else None
+        self._stamp = stamp if stamp is not None or path is None else _stamp(path)
 
     @staticmethod
     def path_of(source: Source, data: bytes) -> Path | None:
