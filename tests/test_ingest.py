@@ -6,6 +6,7 @@ import csv
 import dataclasses
 import importlib.util
 import io
+import itertools
 import random
 from pathlib import Path
 from types import ModuleType
@@ -442,6 +443,36 @@ def test_a_file_read_in_parts_gives_the_table_of_one_piece(
     assert prince["work_key"].nunique() == 2
 
 
+@pytest.mark.parametrize(
+    ("size", "count", "last", "targets"),
+    [
+        (1200, 4, 0, [300, 600, 900]),  # even pieces
+        (1000, 4, 2, [333, 666, 833]),  # sizes 1 : 1 : 1/2 : 1/2
+        (1000, 12, 2, [90, 181, 272, 363, 454, 545, 636, 727, 818, 909, 954]),
+        (100, 2, 2, [66]),  # at most all pieces but the first are smaller
+        (100, 1, 1, []),  # one piece: no cut
+    ],
+)
+def test_cut_targets_make_the_last_pieces_smaller(
+    size: int, count: int, last: int, targets: list[int]
+) -> None:
+    assert parts.cut_targets(size, count, last) == targets
+
+
+@pytest.mark.parametrize("fmt", ["marc21", "marcxml"])
+def test_the_last_pieces_of_a_plan_are_about_half_the_others(fmt: str) -> None:
+    """One smaller last piece per worker: the workers finish closer together."""
+    data = _catalogue_bytes(_records_for_parts() * 4, fmt)
+    plan = parts.plan_iso2709 if fmt == "marc21" else parts.plan_marcxml
+    pieces = plan(data, 8, last=2)
+    sizes = [piece.end - piece.start for piece in pieces]
+    assert len(pieces) == 8 and pieces[0].start == 0 and pieces[-1].end == len(data)
+    # no byte lost or read twice
+    assert all(a.end == b.start for a, b in itertools.pairwise(pieces))
+    full, small = sum(sizes[:6]) / 6, sum(sizes[6:]) / 2
+    assert 0.4 < small / full < 0.6
+
+
 def test_a_file_changed_during_a_parallel_read_is_refused(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -452,8 +483,8 @@ def test_a_file_changed_during_a_parallel_read_is_refused(
     monkeypatch.setattr(parts, "MIN_BYTES_PER_PART", 1024)
     plan = parts.plan_iso2709
 
-    def plan_then_rewrite(data: bytes, wanted: int) -> list[parts.Piece]:
-        pieces = plan(data, wanted)
+    def plan_then_rewrite(data: bytes, wanted: int, last: int = 0) -> list[parts.Piece]:
+        pieces = plan(data, wanted, last)
         path.write_bytes(data + data[:100])  # someone appends to the file
         return pieces
 

@@ -295,10 +295,10 @@ def _read_in_parts(job: _Job) -> _Part | None:
     if workers < 2 or wanted < 2 or job.format.is_table or "fork" not in mp.get_all_start_methods():
         return None
     if job.format.is_iso2709:
-        pieces = parts.plan_iso2709(data, wanted)
+        pieces = parts.plan_iso2709(data, wanted, last=workers)
         encoding = decide_encoding(data)
     else:
-        pieces = parts.plan_marcxml(data, wanted)
+        pieces = parts.plan_marcxml(data, wanted, last=workers)
         encoding = None
     if len(pieces) < 2:
         return None

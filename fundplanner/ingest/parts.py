@@ -25,6 +25,24 @@ MIN_BYTES_PER_PART = 4 * 1024 * 1024
 #: tree 577 MB with 6 parts per worker, 629 MB with 3).
 PIECES_PER_WORKER = 6
 
+#: The last pieces (one per worker) are this share of the others' size: the workers then
+#: finish closer together, and the last part's languages, judged after every worker is done,
+#: are fewer (the time one core idles at the end, halved).
+LAST_PIECE_SHARE = 0.5
+
+
+def cut_targets(size: int, parts: int, last: int = 0) -> list[int]:
+    """Where to look for the ``parts - 1`` cuts of ``size`` bytes: even pieces, but the
+    ``last`` ones :data:`LAST_PIECE_SHARE` of the size of the others."""
+    last = min(last, parts - 1)
+    weights = [1.0] * (parts - last) + [LAST_PIECE_SHARE] * last
+    total = sum(weights)
+    targets, done = [], 0.0
+    for weight in weights[:-1]:
+        done += weight
+        targets.append(int(size * done / total))
+    return targets
+
 
 class Piece(NamedTuple):
     """Bytes ``data[start:end]`` of the file, wrapped in ``head`` and ``tail``."""
@@ -45,11 +63,12 @@ _RECORD_END_RE = re.compile(rb"</(?:[\w.-]+:)?record\s*>")
 _LEADER_START = re.compile(rb"\d{5}")
 
 
-def iso2709_cuts(data: bytes, parts: int) -> list[int]:
-    """Byte offsets that cut ``data`` into about ``parts`` pieces at record boundaries."""
+def iso2709_cuts(data: bytes, parts: int, last: int = 0) -> list[int]:
+    """Byte offsets that cut ``data`` into about ``parts`` pieces at record boundaries (the
+    ``last`` ones smaller: :func:`cut_targets`)."""
     cuts = [0]
-    for k in range(1, parts):
-        at = data.find(b"\x1d", len(data) * k // parts)
+    for target in cut_targets(len(data), parts, last):
+        at = data.find(b"\x1d", target)
         while at != -1 and not _LEADER_START.match(data, at + 1):
             at = data.find(b"\x1d", at + 1)
         if at == -1 or at + 1 <= cuts[-1]:
@@ -59,15 +78,17 @@ def iso2709_cuts(data: bytes, parts: int) -> list[int]:
     return cuts
 
 
-def plan_iso2709(data: bytes, parts: int) -> list[Piece]:
-    """About ``parts`` pieces of an ISO 2709 file, cut after record terminators."""
-    return [Piece(a, b) for a, b in pairwise(iso2709_cuts(data, parts)) if b > a]
+def plan_iso2709(data: bytes, parts: int, last: int = 0) -> list[Piece]:
+    """About ``parts`` pieces of an ISO 2709 file, cut after record terminators (the ``last``
+    ones smaller: :func:`cut_targets`)."""
+    return [Piece(a, b) for a, b in pairwise(iso2709_cuts(data, parts, last)) if b > a]
 
 
-def plan_marcxml(data: bytes, parts: int) -> list[Piece]:
+def plan_marcxml(data: bytes, parts: int, last: int = 0) -> list[Piece]:
     """Pieces of a ``<collection>`` document, each a well-formed document of its own.
 
-    Files with another root (SRU or OAI-PMH responses) are one piece.
+    Files with another root (SRU or OAI-PMH responses) are one piece. The ``last`` pieces
+    are smaller (:func:`cut_targets`).
     """
     declaration = _XML_DECL_RE.match(data)
     root = _ROOT_RE.search(data, 0, 4096)
@@ -76,8 +97,8 @@ def plan_marcxml(data: bytes, parts: int) -> list[Piece]:
     decl = (declaration.group(1) or b"") if declaration else b""
     opening, closing = root.group(0), b"</" + root.group(1) + b">"
     cuts = [0]
-    for k in range(1, parts):
-        end = _RECORD_END_RE.search(data, len(data) * k // parts)
+    for target in cut_targets(len(data), parts, last):
+        end = _RECORD_END_RE.search(data, target)
         if end is None or end.end() <= cuts[-1]:
             break
         cuts.append(end.end())
