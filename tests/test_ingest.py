@@ -424,7 +424,7 @@ def test_a_file_read_in_parts_gives_the_table_of_one_piece(
     monkeypatch.setattr(ingest_module, "_detect_pending", detect_spy)
     split = read_catalogue(source, name=f"gen.{fmt}", options=IngestOptions(workers=3))
 
-    pieces = 3 * parts.PIECES_PER_WORKER
+    pieces = 3 * parts.PIECES_PER_WORKER + 3  # each worker's last piece cut in two
     assert joined == [pieces] and len(judged) == pieces and sum(judged) > 5  # detector used
     pd.testing.assert_frame_equal(split.titles, whole.titles)
     # the same problems (a path source names its file by its path)
@@ -447,13 +447,13 @@ def test_a_file_read_in_parts_gives_the_table_of_one_piece(
     ("size", "count", "last", "targets"),
     [
         (1200, 4, 0, [300, 600, 900]),  # even pieces
-        (1000, 4, 2, [333, 666, 833]),  # sizes 1 : 1 : 1/2 : 1/2
-        (1000, 12, 2, [90, 181, 272, 363, 454, 545, 636, 727, 818, 909, 954]),
-        (100, 2, 2, [66]),  # at most all pieces but the first are smaller
+        (1200, 4, 2, [300, 600, 750, 900, 1050]),  # the last two cut in halves
+        (1000, 12, 2, [83, 166, 250, 333, 416, 500, 583, 666, 750, 833, 875, 916, 958]),
+        (100, 2, 2, [50, 75]),  # the first piece is never split
         (100, 1, 1, []),  # one piece: no cut
     ],
 )
-def test_cut_targets_make_the_last_pieces_smaller(
+def test_cut_targets_split_the_last_pieces_in_two(
     size: int, count: int, last: int, targets: list[int]
 ) -> None:
     assert parts.cut_targets(size, count, last) == targets
@@ -461,16 +461,17 @@ def test_cut_targets_make_the_last_pieces_smaller(
 
 @pytest.mark.parametrize("fmt", ["marc21", "marcxml"])
 def test_the_last_pieces_of_a_plan_are_about_half_the_others(fmt: str) -> None:
-    """One smaller last piece per worker: the workers finish closer together."""
+    """One piece per worker cut in two at the end; the others keep their size."""
     data = _catalogue_bytes(_records_for_parts() * 4, fmt)
     plan = parts.plan_iso2709 if fmt == "marc21" else parts.plan_marcxml
+    even = plan(data, 8)
     pieces = plan(data, 8, last=2)
-    sizes = [piece.end - piece.start for piece in pieces]
-    assert len(pieces) == 8 and pieces[0].start == 0 and pieces[-1].end == len(data)
+    assert len(pieces) == 10 and pieces[0].start == 0 and pieces[-1].end == len(data)
     # no byte lost or read twice
     assert all(a.end == b.start for a, b in itertools.pairwise(pieces))
-    full, small = sum(sizes[:6]) / 6, sum(sizes[6:]) / 2
-    assert 0.4 < small / full < 0.6
+    assert pieces[:6] == even[:6]
+    sizes = [piece.end - piece.start for piece in pieces]
+    assert all(0.4 < size / sizes[0] < 0.6 for size in sizes[6:])
 
 
 def test_a_file_changed_during_a_parallel_read_is_refused(

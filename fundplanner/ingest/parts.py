@@ -25,23 +25,22 @@ MIN_BYTES_PER_PART = 4 * 1024 * 1024
 #: tree 577 MB with 6 parts per worker, 629 MB with 3).
 PIECES_PER_WORKER = 6
 
-#: The last pieces (one per worker) are this share of the others' size: the workers then
-#: finish closer together, and the last part's languages, judged after every worker is done,
-#: are fewer (the time one core idles at the end, halved).
-LAST_PIECE_SHARE = 0.5
-
 
 def cut_targets(size: int, parts: int, last: int = 0) -> list[int]:
-    """Where to look for the ``parts - 1`` cuts of ``size`` bytes: even pieces, but the
-    ``last`` ones :data:`LAST_PIECE_SHARE` of the size of the others."""
-    last = min(last, parts - 1)
-    weights = [1.0] * (parts - last) + [LAST_PIECE_SHARE] * last
-    total = sum(weights)
-    targets, done = [], 0.0
-    for weight in weights[:-1]:
-        done += weight
-        targets.append(int(size * done / total))
-    return targets
+    """Where to look for the cuts of ``size`` bytes: ``parts`` even pieces, the ``last`` of
+    which are each cut in two (``parts + last`` pieces in all; ``last`` is at most
+    ``parts - 1``).
+
+    Parallel ingest splits the last piece of each worker: the workers then finish closer
+    together, and the last part's languages, judged once every worker is done, are fewer (the
+    time one core idles at the end, about halved). The other pieces keep their size, so a
+    worker holds no more at once.
+    """
+    last = max(0, min(last, parts - 1))
+    step = size / parts
+    whole = [k * step for k in range(1, parts)]
+    halves = [(k + 0.5) * step for k in range(parts - last, parts)]
+    return [int(target) for target in sorted(whole + halves)]
 
 
 class Piece(NamedTuple):
