@@ -1,8 +1,10 @@
-"""Audience and shelf category of a record, from its codes, its free text and its Dewey number.
+"""Audience and shelf category of a record, from its codes, its free text, its Dewey number and
+its Library of Congress class.
 
 Every mapping is data in ``fundplanner/reference/`` (``audience_codes.csv``,
-``dewey_categories.csv``, ``category_terms.csv``, each row with its source); this module is
-only the matcher. A project passes its own table of the same shape to :func:`load_tables`.
+``dewey_categories.csv``, ``category_terms.csv``, ``lcc_categories.csv``, each row with its
+source); this module is only the matcher. A project passes its own table of the same shape to
+:func:`load_tables`.
 
 Audience, first rule that gives an answer (``audience_method`` in brackets):
 
@@ -14,7 +16,8 @@ Audience, first rule that gives an answer (``audience_method`` in brackets):
    audience words of ``category_text`` ("Roman jeunesse").
 3. the category ``category``: picture books → early, first readers → children.
 4. the Dewey/cote cell ``cote``/``dewey``: juvenile prefixes ("J 590", "RJ", "E ALB").
-5. ``default``: adults. A record that says nothing about its audience is an adult record in a
+5. the Library of Congress class ``lcc``: juvenile belles lettres (PZ5-90).
+6. ``default``: adults. A record that says nothing about its audience is an adult record in a
    public library's catalogue (MARC21 008/22 blank is "unknown or not specified", which is
    how most adult records are coded).
 
@@ -29,14 +32,20 @@ Category, first rule that gives an answer (``category_method``):
    ``dewey_categories.csv`` (741.5 comics, 398.2 tales, 8x1 poetry, 4xx language learning …).
 4. ``literary_form``: MARC21 008/33 / UNIMARC 105 $a/11 (fiction, drama, poetry).
 5. ``title``: unambiguous reference words in the title ("Dictionnaire", "قاموس", "Atlas").
-6. ``audience``: an early-years record that is fiction or has no category yet is a picture
+6. ``lcc``: the Library of Congress class (MARC 21 050/090 $a, UNIMARC 680 $a) by
+   ``lcc_categories.csv``: the class of the same subject as Dewey's (QA76 → ``nonfiction_0xx``,
+   BP → ``nonfiction_2xx``, PQ → fiction, PJ7846 → fiction, PN6700 → comics). Many university
+   and North American catalogues carry no Dewey number; their records would otherwise stay
+   unclassified. It comes after the literary form, which says fiction, poetry or drama more
+   precisely than a literature class does.
+7. ``audience``: an early-years record that is fiction or has no category yet is a picture
    book (the extent that would confirm it is not available here; preschool books are shelved
    with the albums whatever their form).
-7. ``bilingual``: an early-years or children's record whose languages hold two or more of the
+8. ``bilingual``: an early-years or children's record whose languages hold two or more of the
    project's languages (ara, fre, eng) goes to ``bilingual`` — over every category except
    ``reference`` and ``language_learning`` (a bilingual dictionary stays a dictionary, a
    bilingual course stays a course).
-8. ``default``: ``unclassified``: the planner may target it or leave it; it is never guessed
+9. ``default``: ``unclassified``: the planner may target it or leave it; it is never guessed
    into a Dewey class.
 """
 
@@ -92,6 +101,7 @@ LANGUAGE_ALIASES: Mapping[str, str] = {"fra": "fre"}
 AUDIENCE_CODES = "audience_codes.csv"
 DEWEY_CATEGORIES = "dewey_categories.csv"
 CATEGORY_TERMS = "category_terms.csv"
+LCC_CATEGORIES = "lcc_categories.csv"
 
 _CODE_FIELDS = frozenset({"audience", "contents", "literary_form", "category"})
 _SCHEMES = frozenset({"marc21", "unimarc", "any"})
@@ -135,9 +145,22 @@ class Hit:
 NO_HIT = Hit()
 
 
+@dataclass(frozen=True, slots=True)
+class LccClass:
+    """The rows of ``lcc_categories.csv`` for one set of class letters ("QA").
+
+    ``ranges``: (first, last, hit) of the rows with a number range, narrowest first; ``hit``:
+    the letters' own row (None if there is none); ``subclasses``: the row ends with ``*``, so
+    subclasses without rows of their own take its hit."""
+
+    ranges: tuple[tuple[float, float, Hit], ...]
+    hit: Hit | None
+    subclasses: bool
+
+
 @dataclass(frozen=True, eq=False, slots=True)
 class ClassificationTables:
-    """The three tables, indexed for the matcher.
+    """The four tables, indexed for the matcher.
 
     Hashed by identity: the lookups are cached per table object.
     """
@@ -147,6 +170,7 @@ class ClassificationTables:
     text_terms: Mapping[str, tuple[Term, ...]]  # first word -> terms starting with it
     title_terms: Mapping[str, tuple[Term, ...]]
     cote_terms: Mapping[str, Hit]
+    lcc: Mapping[str, LccClass]  # class letters -> its rows
     categories: tuple[str, ...]
 
 
@@ -310,6 +334,50 @@ def _read_terms(
     )
 
 
+#: A class column of lcc_categories.csv: letters with an optional *, or letters and a range.
+_LCC_ROW = re.compile(r"([A-Z]{1,3})(?:(\*)|(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?))?\Z")
+
+
+def _read_lcc(override: str | Path | None) -> dict[str, LccClass]:
+    letters_hits: dict[str, Hit] = {}
+    subclasses: set[str] = set()
+    ranges: dict[str, list[tuple[float, float, Hit]]] = {}
+    order: dict[str, None] = {}  # class letters in file order (a project's new categories too)
+    for where, row in _rows(LCC_CATEGORIES, override, ("class", "source")):
+        match = _LCC_ROW.match(row["class"])
+        if match is None:
+            raise ReferenceDataError(
+                f"{where}: class {row['class']!r} is not LCC letters such as 'Q' or 'QA', "
+                "letters with * ('Q*': its subclasses too) or letters and a range "
+                "('QA75.5-76.95')."
+            )
+        hit = Hit(
+            _check_category(where, row.get("category", "")),
+            _check_audience(where, row.get("audience", "")),
+        )
+        letters = match[1]
+        order.setdefault(letters)
+        if match[3] is None:
+            letters_hits.setdefault(letters, hit)
+            if match[2]:
+                subclasses.add(letters)
+            continue
+        first, last = float(match[3]), float(match[4])
+        if last < first:
+            raise ReferenceDataError(
+                f"{where}: class {row['class']!r}: the range ends before it starts."
+            )
+        ranges.setdefault(letters, []).append((first, last, hit))
+    return {
+        letters: LccClass(
+            tuple(sorted(ranges.get(letters, ()), key=lambda r: r[1] - r[0])),
+            letters_hits.get(letters),
+            letters in subclasses,
+        )
+        for letters in order
+    }
+
+
 def _categories_of(*groups: Iterable[str | None]) -> tuple[str, ...]:
     """:data:`CATEGORIES` plus any new category a project's table introduces, in table order."""
     extra: list[str] = []
@@ -324,41 +392,50 @@ def load_tables(
     audience_codes: str | Path | None = None,
     dewey_categories: str | Path | None = None,
     category_terms: str | Path | None = None,
+    lcc_categories: str | Path | None = None,
 ) -> ClassificationTables:
     """The classification tables: ``None`` is the packaged file, a path a project's own table.
 
     Cached: the same paths give the same object (and so share the lookup caches).
     Raises :class:`ReferenceDataError` naming the file and line of a malformed row.
     """
-    if audience_codes is None and dewey_categories is None and category_terms is None:
+    paths = (audience_codes, dewey_categories, category_terms, lcc_categories)
+    if all(path is None for path in paths):
         return _packaged_tables()
     return _load_tables_cached(
-        *(
-            None if path is None else str(Path(path).resolve())
-            for path in (audience_codes, dewey_categories, category_terms)
-        )
+        *(None if path is None else str(Path(path).resolve()) for path in paths)
     )
 
 
 @functools.cache
 def _packaged_tables() -> ClassificationTables:
-    return _load_tables_cached(None, None, None)
+    return _load_tables_cached(None, None, None, None)
 
 
 @functools.cache
 def _load_tables_cached(
-    audience_codes: str | None, dewey_categories: str | None, category_terms: str | None
+    audience_codes: str | None,
+    dewey_categories: str | None,
+    category_terms: str | None,
+    lcc_categories: str | None,
 ) -> ClassificationTables:
     codes = _read_codes(audience_codes)
     dewey = _read_dewey(dewey_categories)
     text_terms, title_terms, cote_terms = _read_terms(category_terms)
+    lcc = _read_lcc(lcc_categories)
     categories = _categories_of(
         (category for _, _, category in codes.values()),
         (hit.category for hit in dewey.values()),
         (term.category for terms in text_terms.values() for term in terms),
         (hit.category for hit in cote_terms.values()),
+        (
+            hit.category
+            for entry in lcc.values()
+            for hit in (entry.hit, *(r[2] for r in entry.ranges))
+            if hit is not None
+        ),
     )
-    return ClassificationTables(codes, dewey, text_terms, title_terms, cote_terms, categories)
+    return ClassificationTables(codes, dewey, text_terms, title_terms, cote_terms, lcc, categories)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -498,6 +575,37 @@ def _plain_dewey_cell(tables: ClassificationTables, digits: str) -> DeweyCell:
     )
 
 
+#: A Library of Congress class number at the start of a call number: class letters (no I, O,
+#: W, X or Y starts a class), then the number ("QA76.73.P98 L88 2011" -> QA, 76.73).
+_LCC_NUMBER = re.compile(r"\s*([A-HJ-NP-VZ][A-Z]{0,2}) ?(\d+(?:\.\d+)?)")
+
+
+@functools.lru_cache(maxsize=16384)
+def read_lcc(tables: ClassificationTables, value: str) -> Hit | None:
+    """What a Library of Congress call number says (``lcc_categories.csv``), or None.
+
+    MARC 21 050 $a / 090 $a, UNIMARC 680 $a: "PJ7846.A46", "QA 76.9", "BP161.2". The row with a
+    number range that holds the class number wins, then the letters' own row, then the main
+    class's row when it ends with ``*``. A value that is not an LC class number ("FIC SMI",
+    a Dewey number in 090) says nothing.
+    """
+    match = _LCC_NUMBER.match(value.upper())
+    if match is None:
+        return None
+    letters, number = match[1], float(match[2])
+    entry = tables.lcc.get(letters)
+    if entry is not None:
+        for first, last, hit in entry.ranges:
+            if first <= number <= last:
+                return hit
+        if entry.hit is not None:
+            return entry.hit
+    main = tables.lcc.get(letters[0])
+    if len(letters) > 1 and main is not None and main.subclasses:
+        return main.hit
+    return None
+
+
 def _resolve_nonfiction(category: str | None, digits: str | None) -> str | None:
     """The "nonfiction" term becomes ``nonfiction_Nxx`` by the Dewey class; nothing without one."""
     if category != NONFICTION:
@@ -610,8 +718,10 @@ def _base_category(
     cell: DeweyCell | None,
     literary_form: str | None,
     title: str | None,
+    lcc: Hit | None,
 ) -> tuple[str | None, str | None]:
-    """Rules 1-5 for the category: text, contents code, Dewey/cote, literary form, title."""
+    """Rules 1-6 for the category: text, contents code, Dewey/cote, literary form, title, LC
+    class."""
     digits = cell.digits if cell else None
     if category_text:
         category = _resolve_nonfiction(read_text_cell(tables, category_text).category, digits)
@@ -629,6 +739,8 @@ def _base_category(
         category = read_title(tables, title)
         if category and category != NONFICTION:
             return category, "title"
+    if lcc is not None and lcc.category:
+        return lcc.category, "lcc"
     return None, None
 
 
@@ -661,26 +773,29 @@ def classify(
     title: str | None = None,
     languages: Sequence[str] = (),
     tables: ClassificationTables | None = None,
+    lc_class: str | None = None,
 ) -> Classification:
     """Audience and category of one record (the rule order is in the module docstring).
 
     ``flavour`` is "marc21", "unimarc" or "table" (tables are read with MARC21 codes);
     ``audience_code`` is MARC21 008/22 or UNIMARC 100 $a/17(-19); ``contents`` MARC21 008/24-27
     or UNIMARC 105 $a/4-7; ``literary_form`` MARC21 008/33 or UNIMARC 105 $a/11; ``dewey`` the
-    082/676 $a or the library's cote, however dirty. Never raises on odd values: what it cannot
+    082/676 $a or the library's cote, however dirty; ``lc_class`` the Library of Congress call
+    number (MARC21 050/090 $a, UNIMARC 680 $a). Never raises on odd values: what it cannot
     read, it ignores.
     """
     tables = tables if tables is not None else _packaged_tables()
     scheme = _scheme(flavour or "")
     cell = read_dewey_cell(tables, dewey) if dewey else None
+    lcc = read_lcc(tables, lc_class) if lc_class else None
     audience, audience_method = _audience_from_record(
         tables, scheme, audience_code, audience_text, category_text
     )
     category, category_method = _base_category(
-        tables, scheme, category_text, contents, cell, literary_form, title
+        tables, scheme, category_text, contents, cell, literary_form, title, lcc
     )
     if audience is None:
-        audience, audience_method = _audience_from_category_or_cote(tables, category, cell)
+        audience, audience_method = _audience_from_category_or_cote(tables, category, cell, lcc)
     if audience == "early" and category in (None, "fiction"):
         category, category_method = "picture_books", "audience"
     if (
@@ -696,13 +811,16 @@ def classify(
 
 
 def _audience_from_category_or_cote(
-    tables: ClassificationTables, category: str | None, cell: DeweyCell | None
+    tables: ClassificationTables, category: str | None, cell: DeweyCell | None, lcc: Hit | None
 ) -> tuple[str, str]:
-    """Rules 3-5 for the audience: implied by the category, by the cote, else adults."""
+    """Rules 3-6 for the audience: implied by the category, by the cote, by the LC class, else
+    adults."""
     if category:
         entry = tables.codes.get(("category", "any", category))
         if entry is not None and entry[1] not in (None, UNKNOWN):
             return entry[1], "category"
     if cell is not None and cell.audience:
         return cell.audience, cell.audience_method or "cote"
+    if lcc is not None and lcc.audience:
+        return lcc.audience, "lcc"
     return DEFAULT_AUDIENCE, "default"

@@ -36,6 +36,7 @@ RAW_KEYS: tuple[str, ...] = (
     "literary_form",  # MARC21 008/33 or UNIMARC 105 $a/11
     "contents",  # nature of contents: MARC21 008/24-27, UNIMARC 105 $a/4-7
     "dewey",
+    "lc_class",  # Library of Congress call number: MARC21 050/090 $a, UNIMARC 680 $a
     "extent",  # 300 $a / 215 $a / Pages column, raw
     "dimensions",  # 300 $c / 215 $d, raw
     "weight_kg",

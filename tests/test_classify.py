@@ -19,6 +19,7 @@ from fundplanner.classify import (
     normalise_words,
     parse_age,
     read_dewey_cell,
+    read_lcc,
 )
 from fundplanner.errors import ReferenceDataError
 from fundplanner.reference import reference_path
@@ -279,6 +280,87 @@ def test_dewey_beats_literary_form() -> None:
     assert (result.category, result.category_method) == ("tales", "dewey")
 
 
+# --- category and audience from the Library of Congress class ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("call_number", "category", "audience"),
+    [
+        ("QA76.73.P98 L88 2011", "nonfiction_0xx", None),  # a range carved out of QA
+        ("QB43.3", "nonfiction_5xx", None),  # QB has no row: Q* covers it
+        ("BP161.2 .A5", "nonfiction_2xx", None),  # Islam
+        ("BF 721", "nonfiction_1xx", None),  # one space before the number
+        ("PJ7846.A46 A6 2006", "fiction", None),  # Naguib Mahfouz: Arabic literature
+        ("PJ6106 .W7", "language_learning", None),  # Arabic grammar
+        ("PJ4501", None, None),  # Hebrew: PJ's own row says nothing, no fallback to P
+        ("PG3476.B78", None, None),  # Slavic languages and literatures mixed
+        ("PQ2603.E362", "fiction", None),
+        ("PN6727.S3", "comics", None),
+        ("PN1995.9", "nonfiction_7xx", None),  # motion pictures
+        ("PZ7.R79835 Har 1998", "fiction", "children"),  # juvenile belles lettres
+        ("PZ3.H", "fiction", None),  # PZ1-4: general fiction
+        ("G1019 .T5", "reference", None),  # an atlas
+        ("G70", "nonfiction_9xx", None),
+        ("GR350", "tales", None),  # folklore
+        ("E184.A1", "nonfiction_9xx", None),
+        ("KBP144", "nonfiction_3xx", None),  # three letters under K*
+        ("qa76.9", "nonfiction_0xx", None),  # written in lower case
+        ("FIC 813", None, None),  # F has no subclasses: a local call number, not LC
+        ("341.2", None, None),  # a Dewey number in 090
+        ("IR123", None, None),  # no class starts with I
+        ("PZ", None, None),  # no class number
+        ("", None, None),
+    ],
+)
+def test_lc_class(call_number: str, category: str | None, audience: str | None) -> None:
+    hit = read_lcc(load_tables(), call_number)
+    said = (None, None) if hit is None else (hit.category, hit.audience)
+    assert said == (category, audience)
+
+
+def test_lc_class_gives_the_category_when_nothing_before_it_does() -> None:
+    result = classify(**record("marc21", literary_form="0", lc_class="QA76.73.P98"))
+    assert (result.category, result.category_method) == ("nonfiction_0xx", "lcc")
+    assert (result.audience, result.audience_method) == ("adults", "default")
+
+
+@pytest.mark.parametrize(
+    ("fields", "category", "method"),
+    [
+        ({"dewey": "843", "lc_class": "QA76"}, "fiction", "dewey"),  # Dewey first
+        ({"literary_form": "p", "lc_class": "PJ7846"}, "poetry", "literary_form"),  # form first
+        ({"title": "Dictionnaire arabe-français", "lc_class": "PJ6640"}, "reference", "title"),
+        ({"contents": "6", "lc_class": "PN6727"}, "comics", "code"),
+    ],
+)
+def test_lc_class_comes_after_dewey_form_title_and_codes(
+    fields: dict[str, str], category: str, method: str
+) -> None:
+    result = classify(**record("marc21", **fields))
+    assert (result.category, result.category_method) == (category, method)
+
+
+def test_lc_class_gives_an_audience_after_the_record_code() -> None:
+    juvenile = classify(**record("marc21", literary_form="1", lc_class="PZ7.R798"))
+    assert (juvenile.audience, juvenile.audience_method) == ("children", "lcc")
+    coded = classify(**record("marc21", audience_code="e", literary_form="1", lc_class="PZ7"))
+    assert (coded.audience, coded.audience_method) == ("adults", "code")
+
+
+def test_a_project_lcc_table_replaces_the_packaged_one(tmp_path: Path) -> None:
+    lcc = tmp_path / "lcc.csv"
+    lcc.write_text(
+        "class,category,audience,source\nB*,nonfiction_2xx,,p\nPZ5-90,manga,teens,p\n",
+        encoding="utf-8",
+    )
+    tables = load_tables(lcc_categories=lcc)
+    assert "manga" in tables.categories
+    assert classify(**record(lc_class="BF721", tables=tables)).category == "nonfiction_2xx"
+    manga = classify(**record(lc_class="PZ7.7", tables=tables))
+    assert (manga.category, manga.audience) == ("manga", "teens")
+    assert classify(**record(lc_class="QA76", tables=tables)).category == "unclassified"
+
+
 # --- category from the Dewey / cote cell -------------------------------------------------------
 
 
@@ -511,6 +593,11 @@ CODES_HEADER = "field,scheme,code,audience,category,source\n"
         ("dewey_categories", "prefix,category,audience\n7,comics,\n", "source"),
         ("audience_codes", CODES_HEADER + "audience,marc,a,early,,s\n", "scheme"),
         ("audience_codes", CODES_HEADER + "audience,marc21,ab,early,,s\n", "one character"),
+        ("lcc_categories", "class,category,audience,source\nQA-76,fiction,,s\n", "LCC letters"),
+        ("lcc_categories", "class,category,audience,source\nQ*5,fiction,,s\n", "line 2"),
+        ("lcc_categories", "class,category,audience,source\nQA9-5,fiction,,s\n", "range ends"),
+        ("lcc_categories", "class,category,audience,source\nQA,,elders,s\n", "elders"),
+        ("lcc_categories", "class,category,audience\nQA,fiction,\n", "source"),
     ],
 )  # fmt: skip
 def test_malformed_project_table_names_file_and_line(
@@ -540,6 +627,7 @@ interesting = st.sampled_from(
     audience_text=text_or_none | interesting,
     category_text=text_or_none | interesting,
     title=text_or_none,
+    lc_class=text_or_none | st.sampled_from(["PZ7.R7", "QA76.9", "PJ7846", "G1019", "FIC 8"]),
     languages=st.lists(
         st.sampled_from(["ara", "fre", "eng", "spa", "", "FRA"]) | st.text(max_size=4)
     ),

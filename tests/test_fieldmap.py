@@ -272,6 +272,21 @@ CASES = [
         {"year": "2001"},
         id="unimarc-214-and-short-100",
     ),
+    pytest.param(
+        marc21(f050=[df("00", "a PJ7846.A46", "b A6 2006")], f090=[df("  ", "a QA76")]),
+        {"lc_class": "PJ7846.A46"},
+        id="marc21-050-lc-class-before-090",
+    ),
+    pytest.param(
+        marc21(f090=[df("  ", "a BP161.2 .A5")]),
+        {"lc_class": "BP161.2 .A5"},
+        id="marc21-090-local-lc-class",
+    ),
+    pytest.param(
+        unimarc(f680=[df("  ", "a PQ2603.E362", "b L4")]),
+        {"lc_class": "PQ2603.E362"},
+        id="unimarc-680-lc-class",
+    ),
 ]
 
 

@@ -126,6 +126,29 @@ def test_a_gzip_compressed_catalogue_is_read(tmp_path: Path) -> None:
     assert result.titles["title"].tolist() == ["Le Petit Prince"]
 
 
+def test_a_record_classed_only_by_the_library_of_congress_gets_its_shelf() -> None:
+    """A university catalogue without Dewey numbers: 050 $a gives the category."""
+
+    def lc(number: str) -> pymarc.Field:
+        return pymarc.Field(
+            tag="050",
+            indicators=pymarc.Indicators("0", "0"),
+            subfields=[pymarc.Subfield("a", number)],
+        )
+
+    records = [
+        marc21_record("Awlad haratina", isbn="9953000001", lang="ara", extra=[lc("PJ7846.A46")]),
+        marc21_record("Python", isbn="0596007973", lang="eng", extra=[lc("QA76.73.P98")]),
+        marc21_record("Sans cote", isbn="2070408507"),
+    ]
+    titles = read_catalogue(marc_bytes(*records), name="univ.mrc").titles
+    assert titles[["category", "category_method"]].values.tolist() == [
+        ["fiction", "lcc"],
+        ["nonfiction_0xx", "lcc"],
+        ["unclassified", "default"],
+    ]
+
+
 # -- canonical table ------------------------------------------------------------------------
 
 

@@ -178,6 +178,7 @@ class Normaliser:
             title=title,
             languages=record_languages or (guess.code,),
             tables=self._tables,
+            lc_class=_text(get("lc_class")),
         )
         body = physical.estimate_physical(
             pages=physical.parse_pages(_text(get("extent"))),
