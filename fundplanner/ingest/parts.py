@@ -63,8 +63,8 @@ _LEADER_START = re.compile(rb"\d{5}")
 
 
 def iso2709_cuts(data: bytes, parts: int, last: int = 0) -> list[int]:
-    """Byte offsets that cut ``data`` into about ``parts`` pieces at record boundaries (the
-    ``last`` ones smaller: :func:`cut_targets`)."""
+    """Byte offsets that cut ``data`` into about ``parts`` even pieces at record boundaries,
+    the last ``last`` of them cut in two (:func:`cut_targets`)."""
     cuts = [0]
     for target in cut_targets(len(data), parts, last):
         at = data.find(b"\x1d", target)
@@ -78,16 +78,16 @@ def iso2709_cuts(data: bytes, parts: int, last: int = 0) -> list[int]:
 
 
 def plan_iso2709(data: bytes, parts: int, last: int = 0) -> list[Piece]:
-    """About ``parts`` pieces of an ISO 2709 file, cut after record terminators (the ``last``
-    ones smaller: :func:`cut_targets`)."""
+    """About ``parts`` even pieces of an ISO 2709 file, cut after record terminators, the last
+    ``last`` of them cut in two (:func:`cut_targets`)."""
     return [Piece(a, b) for a, b in pairwise(iso2709_cuts(data, parts, last)) if b > a]
 
 
 def plan_marcxml(data: bytes, parts: int, last: int = 0) -> list[Piece]:
     """Pieces of a ``<collection>`` document, each a well-formed document of its own.
 
-    Files with another root (SRU or OAI-PMH responses) are one piece. The ``last`` pieces
-    are smaller (:func:`cut_targets`).
+    Files with another root (SRU or OAI-PMH responses) are one piece. The last ``last`` of the
+    ``parts`` even pieces are cut in two (:func:`cut_targets`).
     """
     declaration = _XML_DECL_RE.match(data)
     root = _ROOT_RE.search(data, 0, 4096)
