@@ -130,7 +130,8 @@ def parse_pages(extent: str | None) -> int | None:
     "xiv, 340 p." -> 354 (roman prelims are added: they are paper too); "[32] p." -> 32;
     "1 vol. (235 p.)" -> 235; "٢٣٥ ص" and "ص ٢٣٥" -> 235; "[48] f." -> 96 (leaves count
     twice); "246 p., 8 leaves of plates" -> 262; "2 vol. (300, 320 p.)" -> 620 (all volumes);
-    "2 vol." -> None (see :func:`count_volumes`). A bare number ("340") is a page count.
+    "2 vol." -> None (:func:`count_volumes` counts the volumes, and :func:`estimate_physical`
+    makes a set of them). A bare number ("340") is a page count.
     """
     if not extent:
         return None
@@ -153,7 +154,7 @@ def parse_pages(extent: str | None) -> int | None:
 @functools.lru_cache(maxsize=4096)
 def count_volumes(extent: str | None) -> int:
     """Number of physical volumes an extent announces ("2 vol.", "3 v.", "2 مج"); 1 otherwise."""
-    if not extent:
+    if not extent or _PLAIN_PAGES.fullmatch(extent):  # fast path: "340 p." is one volume
         return 1
     counts = [int(match[1]) for match in _VOLUMES.finditer(fold_text(extent))]
     return max([1, *[count for count in counts if count > 0]])
@@ -251,6 +252,7 @@ class PhysicalFigures:
     pages_range: tuple[float, float]
     height_range: tuple[float, float]
     weight_range: tuple[float, float]
+    volumes_range: tuple[float, float]
     min_thickness_cm: float
     min_weight_kg: float
     formats: Mapping[str, float]
@@ -338,6 +340,7 @@ def compile_figures(data: Mapping[str, Any]) -> PhysicalFigures:
         pages_range=_range(clamp, "pages"),
         height_range=_range(clamp, "height_cm"),
         weight_range=_range(clamp, "weight_kg"),
+        volumes_range=_range(clamp, "volumes"),
         min_thickness_cm=_positive(clamp, "min_thickness_cm", "clamp"),
         min_weight_kg=_positive(clamp, "min_weight_kg", "clamp"),
         formats={str(key): _positive(formats, key, "formats") for key in formats},
@@ -393,13 +396,16 @@ def _figures(figures: Mapping[str, Any] | PhysicalFigures | None) -> PhysicalFig
 @dataclass(frozen=True, slots=True)
 class Physical:
     """Physical facts of one copy. ``pages``/``height_cm`` are the record's (None if absent or
-    implausible); thickness and weight are always set; ``method`` says where they came from."""
+    implausible); thickness and weight are always set; ``method`` says where they came from.
+    A copy of a set of ``volumes`` volumes is all of them: pages, thickness and weight are the
+    set's."""
 
     pages: int | None
     height_cm: float | None
     thickness_cm: float
     weight_kg: float
     method: str
+    volumes: int = 1
 
 
 def estimate_thickness_cm(pages: float, figures: CategoryFigures) -> float:
@@ -444,6 +450,7 @@ def estimate_physical(
     category: str | None,
     weight_kg: float | None = None,
     figures: Mapping[str, Any] | PhysicalFigures | None = None,
+    volumes: int = 1,
 ) -> Physical:
     """Thickness and weight of one copy, from what the record gives and the category's defaults.
 
@@ -451,8 +458,13 @@ def estimate_physical(
     "category default" (no usable page count); values outside the plausible ranges of
     physical.toml [clamp] are treated as missing and the method says so ("pages; height 0.2
     out of range 5-70"). Always returns a positive, finite thickness and weight.
+
+    ``volumes`` (:func:`count_volumes` of the extent: "3 vol.", "2 مج") makes a copy a set:
+    ``pages`` is then the whole set's ("2 vol. (300, 320 p.)" gives 620) and is checked per
+    volume; each volume has its own covers, and a set without a page count is that many
+    volumes of the category's default ("category default; 3 volumes").
     """
-    return _estimate(pages, height_cm, category, weight_kg, _figures(figures))
+    return _estimate(pages, height_cm, category, weight_kg, volumes, _figures(figures))
 
 
 @functools.lru_cache(maxsize=65536)
@@ -461,16 +473,20 @@ def _estimate(
     height_cm: float | None,
     category: str | None,
     weight_kg: float | None,
+    volumes: int,
     model: PhysicalFigures,
 ) -> Physical:
     defaults = model.for_category(category)
     notes: list[str] = []
-    good_pages = _plausible(pages, model.pages_range, "pages", notes)
+    count = _plausible(volumes, model.volumes_range, "volumes", notes)
+    sets = 1 if count is None else int(count)
+    per_volume = None if pages is None or sets == 1 else pages / sets
+    good_pages = _plausible(pages if sets == 1 else per_volume, model.pages_range, "pages", notes)
     good_height = _plausible(height_cm, model.height_range, "height", notes)
     good_weight = (
         None if weight_kg is None else _plausible(weight_kg, model.weight_range, "weight", notes)
     )
-    used_pages = good_pages if good_pages is not None else defaults.pages
+    used_pages = good_pages if good_pages is not None else defaults.pages  # per volume
     used_height = good_height if good_height is not None else defaults.height_cm
     if good_weight is not None:
         method = METHOD_RECORD
@@ -478,15 +494,18 @@ def _estimate(
         method = METHOD_DEFAULT
     else:
         method = METHOD_PAGES_HEIGHT if good_height is not None else METHOD_PAGES
-    thickness = max(estimate_thickness_cm(used_pages, defaults), model.min_thickness_cm)
+    thickness = sets * max(estimate_thickness_cm(used_pages, defaults), model.min_thickness_cm)
     if good_weight is None:
-        good_weight = estimate_weight_kg(used_pages, used_height, defaults)
+        good_weight = sets * estimate_weight_kg(used_pages, used_height, defaults)
+    if sets > 1:
+        notes.insert(0, f"{sets} volumes")
     return Physical(
-        pages=None if good_pages is None else int(good_pages),
+        pages=None if good_pages is None else round(good_pages * sets),  # the set's
         height_cm=good_height,
         thickness_cm=round(thickness, 3),
         weight_kg=round(max(good_weight, model.min_weight_kg), 4),
         method="; ".join([method, *notes]) if notes else method,
+        volumes=sets,
     )
 
 

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fundplanner import dedupe
+from fundplanner import dedupe, physical
 from fundplanner import ingest as ingest_module
 from fundplanner.errors import FundplannerError, IngestError, Kind, Severity, UnrecognisedFormat
 from fundplanner.ingest import IngestOptions, IngestResult, parts, read_catalogue, read_catalogues
@@ -147,6 +147,30 @@ def test_a_record_classed_only_by_the_library_of_congress_gets_its_shelf() -> No
         ["nonfiction_0xx", "lcc"],
         ["unclassified", "default"],
     ]
+
+
+def test_a_set_of_volumes_takes_the_shelf_and_weight_of_all_its_volumes() -> None:
+    """300 $a "3 vol.": one copy of the set is three books on the shelf and in the carton."""
+
+    def extent(text: str) -> pymarc.Field:
+        return pymarc.Field(
+            tag="300",
+            indicators=pymarc.Indicators(" ", " "),
+            subfields=[pymarc.Subfield("a", text), pymarc.Subfield("c", "24 cm")],
+        )
+
+    records = [
+        marc21_record("Encyclopédie", isbn="2070408507", extra=[extent("3 vol.")]),
+        marc21_record("Un volume", isbn="0596007973", extra=[]),
+    ]
+    titles = read_catalogue(marc_bytes(*records), name="sets.mrc").titles
+    assert titles["physical_method"].tolist() == [
+        "category default; 3 volumes",
+        "category default",
+    ]
+    one = physical.estimate_physical(pages=None, height_cm=24.0, category=titles["category"][0])
+    assert titles["thickness_cm"][0] == pytest.approx(3 * one.thickness_cm, abs=0.002)
+    assert titles["weight_kg"][0] == pytest.approx(3 * one.weight_kg, abs=0.0005)
 
 
 # -- canonical table ------------------------------------------------------------------------

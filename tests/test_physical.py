@@ -176,6 +176,13 @@ def test_hardback_is_about_an_inch_and_in_the_hardcover_weight_range() -> None:
         ({"pages": 200, "height_cm": 22.0, "weight_kg": 300.0},
          "pages+height; weight 300 out of range 0.01-25", 200, 22.0),
         ({"pages": float("nan"), "height_cm": float("inf")}, "category default", None, None),
+        ({"pages": None, "height_cm": 24.0, "volumes": 3}, "category default; 3 volumes",
+         None, 24.0),
+        ({"pages": 620, "height_cm": 24.0, "volumes": 2}, "pages+height; 2 volumes", 620, 24.0),
+        ({"pages": 9000, "height_cm": 24.0, "volumes": 2}, "pages+height; 2 volumes", 9000,
+         24.0),  # 4,500 pages a volume: plausible, although 9,000 for one book is not
+        ({"pages": 200, "height_cm": 24.0, "volumes": 500},
+         "pages+height; volumes 500 out of range 1-100", 200, 24.0),
     ],
 )  # fmt: skip
 def test_method_says_what_was_used(
@@ -183,6 +190,23 @@ def test_method_says_what_was_used(
 ) -> None:
     book = estimate_physical(category="nonfiction_5xx", **kwargs)  # type: ignore[arg-type]
     assert (book.method, book.pages, book.height_cm) == (method, pages, height)
+
+
+@pytest.mark.parametrize(("pages", "volumes"), [(None, 3), (None, 10), (600, 2), (2308, 2)])
+def test_a_set_is_its_volumes_each_with_its_covers(pages: int | None, volumes: int) -> None:
+    """300 $a "3 vol.": a copy of the set takes the shelf and the weight of its volumes."""
+    one = estimate_physical(
+        pages=None if pages is None else pages // volumes, height_cm=24.0, category="reference"
+    )
+    whole = estimate_physical(pages=pages, height_cm=24.0, category="reference", volumes=volumes)
+    assert whole.volumes == volumes and whole.pages == pages
+    assert whole.thickness_cm == pytest.approx(volumes * one.thickness_cm, abs=0.002)
+    assert whole.weight_kg == pytest.approx(volumes * one.weight_kg, abs=0.0005)
+
+
+def test_a_set_with_the_weight_in_the_record_keeps_it() -> None:
+    book = estimate_physical(pages=None, height_cm=24.0, category=None, weight_kg=3.2, volumes=4)
+    assert (book.weight_kg, book.method) == (3.2, "record; 4 volumes")
 
 
 def test_record_weight_is_kept() -> None:
@@ -274,13 +298,21 @@ def test_parse_height_never_raises(text: str) -> None:
     height=st.none() | st.floats(allow_nan=True, allow_infinity=True),
     weight=st.none() | st.floats(allow_nan=True, allow_infinity=True),
     category=st.none() | st.sampled_from([*CATEGORIES, "other"]),
+    volumes=st.integers(-3, 1_000),
 )
 def test_estimate_is_positive_and_finite(
-    pages: int | None, height: float | None, weight: float | None, category: str | None
+    pages: int | None,
+    height: float | None,
+    weight: float | None,
+    category: str | None,
+    volumes: int,
 ) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        book = estimate_physical(pages=pages, height_cm=height, category=category, weight_kg=weight)
+        book = estimate_physical(
+            pages=pages, height_cm=height, category=category, weight_kg=weight, volumes=volumes
+        )
+    assert 1 <= book.volumes <= 100
     assert math.isfinite(book.thickness_cm) and book.thickness_cm > 0
     assert math.isfinite(book.weight_kg) and book.weight_kg > 0
 
@@ -336,5 +368,6 @@ def test_plain_extent_and_height_fast_paths_agree_with_the_general_parsers(n: in
     """ "340 p." and "21 cm" take fast paths; a leading blank sends them through the parsers."""
     for extent in (f"{n} p.", f"{n} p"):
         assert parse_pages(extent) == parse_pages(f" {extent}")
+        assert count_volumes(extent) == count_volumes(f" {extent}") == 1
     for dimensions in (f"{n} cm", f"{n} cm."):
         assert parse_height_cm(dimensions) == parse_height_cm(f" {dimensions}")

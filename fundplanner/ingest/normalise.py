@@ -180,8 +180,10 @@ class Normaliser:
             tables=self._tables,
             lc_class=_text(get("lc_class")),
         )
+        extent = _text(get("extent"))
         body = physical.estimate_physical(
-            pages=physical.parse_pages(_text(get("extent"))),
+            pages=physical.parse_pages(extent),
+            volumes=physical.count_volumes(extent),
             height_cm=physical.parse_height_cm(_text(get("dimensions"))),
             category=kind.category,
             weight_kg=self._number(raw, "weight_kg"),
