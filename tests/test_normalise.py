@@ -26,6 +26,28 @@ YEARS = [
     ("١٩٩٨", 1998, False),  # Arabic-Indic digits
     ("1420 هـ", 1999, False),  # Hijri
     ("c1998", 1998, False),
+    ("s.d", None, False),  # ISBD "[s.d.]" as the year cleaner leaves it: no date, nothing to fix
+    ("S. d", None, False),
+    ("n.d", None, False),  # AACR2
+    ("date of publication not identified", None, False),  # RDA 2.8.6.6
+    ("sans date", None, False),
+    ("د.ت", None, False),  # دون تاريخ
+    ("s.d. 1998", 1998, False),  # a year wins over the placeholder
+    ("sd 20", None, True),  # not only the placeholder: a warning
+    ("<s.a.>", None, False),  # sine anno
+    ("date of publication not identified)", None, False),
+    ("195-?", 1955, False),  # AACR2 probable decade: its middle
+    ("195-", 1955, False),
+    ("199u", 1995, False),  # 008/07-10 unknown digit
+    ("199?-", 1995, False),
+    ("200X-", 2005, False),
+    ("19--?", 1950, False),  # probable century: its middle
+    ("19uu", 1950, False),
+    ("19..-", 1950, False),
+    ("201-? 196-?", 2015, False),  # the first date
+    ("0001-", None, True),  # a number, not a year
+    ("203-?", None, True),  # 2035: after the latest year allowed
+    ("1.5", None, True),
 ]
 
 

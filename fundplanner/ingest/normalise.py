@@ -40,6 +40,10 @@ _RECORD_TYPE_NAMES = {
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 _YEAR_RE = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 _HIJRI_RE = re.compile(r"(?<!\d)(\d{3,4})\s*(?:هـ|ه\b|ھ|AH\b|H\b)")
+#: A year known to the decade or the century: AACR2 1.4F7 "195-?" / "19--?", MARC 008/07-10
+#: "195u" / "19uu", and the "195?", "19..", "200X" of other catalogues.
+_DECADE_RE = re.compile(r"(?<![\d.])(\d{3})[-u?.xX](?![\d.xX])")
+_CENTURY_RE = re.compile(r"(?<![\d.])(\d{2})(?:--|uu|\?\?|\.\.|xx|XX)(?![\d.xX])")
 
 _ACQUISITION_WORDS = {
     "donation": "donation",
@@ -281,6 +285,11 @@ class Normaliser:
             year = int(match.group(1))
             if 1450 <= year <= self.options.max_year:
                 return year
+        approximate = _approximate_year(text)
+        if approximate is not None and 1450 <= approximate <= self.options.max_year:
+            return approximate
+        if _NO_DATE_NOISE.sub("", text.casefold()) in _NO_DATE:
+            return None  # "[s.d.]": the cataloguer says there is no date; nothing to fix
         if text.strip("[]?. ") and not set(text) <= set("u|-#? []."):
             self._problem(
                 raw,
@@ -429,6 +438,39 @@ _NO_PUBLISHER = frozenset(
         "بدون ناشر",
     }
 )
+
+
+def _approximate_year(text: str) -> int | None:
+    """The middle of the decade or century a year known only that far names: "195-?" -> 1955,
+    "19--?" -> 1950, "199u" -> 1995; None when the text names neither."""
+    decade = _DECADE_RE.search(text)
+    if decade is not None:
+        return int(decade.group(1)) * 10 + 5
+    century = _CENTURY_RE.search(text)
+    if century is not None:
+        return int(century.group(1)) * 100 + 50
+    return None
+
+
+#: "Date unknown" as cataloguers write it, without blanks, dots and brackets: ISBD "s.d." (sine
+#: dato) and "s.a." (sine anno), AACR2 "n.d.", RDA 2.8.6.6 "date of publication not identified"
+#: (in English and German), French and Arabic ("د.ت" = دون تاريخ) forms.
+_NO_DATE = frozenset(
+    {
+        "sd",
+        "nd",
+        "sansdate",
+        "dateofpublicationnotidentified",
+        "datedepublicationnonidentifiée",
+        "datedepublicationnonidentifiee",
+        "دت",
+        "دونتاريخ",
+        "بدونتاريخ",
+        "sa",  # sine anno
+        "erscheinungsdatumnichtermittelbar",  # RDA in German
+    }
+)
+_NO_DATE_NOISE = re.compile(r"[\s.\[\]?()<>]+")
 
 
 def _publisher(value: Any) -> str | None:
