@@ -46,7 +46,9 @@ YEARS = [
     ("19..-", 1950, False),
     ("201-? 196-?", 2015, False),  # the first date
     ("0001-", None, True),  # a number, not a year
-    ("203-?", None, True),  # 2035: after the latest year allowed
+    ("203-?", None, True),  # the 2030s: after the latest year allowed
+    ("20uu", 2013, False),  # 2000-2026 (max_year): its middle, not 2050
+    ("202-?", 2023, False),  # 2020-2026
     ("1.5", None, True),
 ]
 

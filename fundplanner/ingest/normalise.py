@@ -285,9 +285,9 @@ class Normaliser:
             year = int(match.group(1))
             if 1450 <= year <= self.options.max_year:
                 return year
-        approximate = _approximate_year(text)
-        if approximate is not None and 1450 <= approximate <= self.options.max_year:
-            return approximate
+        span = _year_span(text)
+        if span is not None and 1450 <= span[0] <= self.options.max_year:
+            return (span[0] + min(span[1], self.options.max_year) + 1) // 2
         if _NO_DATE_NOISE.sub("", text.casefold()) in _NO_DATE:
             return None  # "[s.d.]": the cataloguer says there is no date; nothing to fix
         if text.strip("[]?. ") and not set(text) <= set("u|-#? []."):
@@ -440,15 +440,18 @@ _NO_PUBLISHER = frozenset(
 )
 
 
-def _approximate_year(text: str) -> int | None:
-    """The middle of the decade or century a year known only that far names: "195-?" -> 1955,
-    "19--?" -> 1950, "199u" -> 1995; None when the text names neither."""
+def _year_span(text: str) -> tuple[int, int] | None:
+    """The first and last year of the decade or century that a year known only that far names
+    ("195-?" -> 1950-1959, "19--?" -> 1900-1999, "199u" -> 1990-1999); the caller takes the
+    middle of the part that is not in the future. None when the text names neither."""
     decade = _DECADE_RE.search(text)
     if decade is not None:
-        return int(decade.group(1)) * 10 + 5
+        start = int(decade.group(1)) * 10
+        return start, start + 9
     century = _CENTURY_RE.search(text)
     if century is not None:
-        return int(century.group(1)) * 100 + 50
+        start = int(century.group(1)) * 100
+        return start, start + 99
     return None
 
 
