@@ -471,7 +471,8 @@ def test_a_file_read_in_parts_gives_the_table_of_one_piece(
     monkeypatch.setattr(ingest_module, "_detect_pending", detect_spy)
     split = read_catalogue(source, name=f"gen.{fmt}", options=IngestOptions(workers=3))
 
-    pieces = 3 * parts.PIECES_PER_WORKER + 3  # each worker's last piece cut in two
+    per_worker = parts.PIECES_PER_WORKER if fmt == "marc21" else parts.XML_PIECES_PER_WORKER
+    pieces = 3 * per_worker + 3  # each worker's last piece cut in two
     assert joined == [pieces] and len(judged) == pieces and sum(judged) > 5  # detector used
     pd.testing.assert_frame_equal(split.titles, whole.titles)
     # the same problems (a path source names its file by its path)

@@ -291,7 +291,8 @@ def _read_in_parts(job: _Job) -> _Part | None:
     """The file read by several processes, or None when it should be read in one piece."""
     workers = job.options.workers or min(2, os.cpu_count() or 1)
     data = job.content.get()
-    wanted = min(workers * parts.PIECES_PER_WORKER, len(data) // parts.MIN_BYTES_PER_PART)
+    per_worker = parts.PIECES_PER_WORKER if job.format.is_iso2709 else parts.XML_PIECES_PER_WORKER
+    wanted = min(workers * per_worker, len(data) // parts.MIN_BYTES_PER_PART)
     if workers < 2 or wanted < 2 or job.format.is_table or "fork" not in mp.get_all_start_methods():
         return None
     if job.format.is_iso2709:
