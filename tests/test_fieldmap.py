@@ -283,6 +283,16 @@ CASES = [
         id="marc21-090-local-lc-class",
     ),
     pytest.param(
+        marc21(f092=[df("  ", "a 843.914")], f099=[df("  ", "a FIC")]),
+        {"dewey": "843.914"},
+        id="marc21-092-local-dewey-099-not-read",
+    ),
+    pytest.param(
+        marc21(f082=[df("04", "a 892.73")], f092=[df("  ", "a 843")]),
+        {"dewey": "892.73"},
+        id="marc21-082-before-092",
+    ),
+    pytest.param(
         unimarc(f680=[df("  ", "a PQ2603.E362", "b L4")]),
         {"lc_class": "PQ2603.E362"},
         id="unimarc-680-lc-class",
