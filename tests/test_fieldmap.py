@@ -283,6 +283,20 @@ CASES = [
         id="marc21-090-local-lc-class",
     ),
     pytest.param(
+        marc21(
+            f245=[df("10", "a \u200fالإسلام والأوضاع الاقتصادية /\u200f", "b \u200fدراسة :\u202a")],
+            f264=[df(" 1", "b \u202bدار الساقي،\u202c")],
+            f100=[df("1 ", "a \u2067كتاب \u200fPython\u200f سهل\u2069")],
+        ),
+        {
+            "title": "الإسلام والأوضاع الاقتصادية",
+            "subtitle": "دراسة",
+            "publisher": "دار الساقي",
+            "authors": ["كتاب \u200fPython\u200f سهل"],  # marks inside the text stay
+        },
+        id="bidi-marks-at-the-edges-hide-no-isbd-punctuation",
+    ),
+    pytest.param(
         marc21(f092=[df("  ", "a 843.914")], f099=[df("  ", "a FIC")]),
         {"dewey": "843.914"},
         id="marc21-092-local-dewey-099-not-read",

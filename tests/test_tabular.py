@@ -387,6 +387,13 @@ def test_damaged_csv_rows(text: str, row_numbers: list[int], errors: list[Any]) 
     assert [(k, r) for k, s, r in problems_of(items) if s == "error"] == errors
 
 
+def test_direction_marks_at_the_edges_of_a_cell_are_trimmed() -> None:
+    """A list pasted from an Arabic web page: U+200F around the cells, inside kept."""
+    text = "العنوان,الناشر\n\u200fالأمير الصغير\u200f,\u202bدار \u200fNaufal\u200f\u202c\n"
+    (row,) = rows_of(list(iter_table(text.encode(), file="x.csv", format=Format.CSV))).values()
+    assert (row["title"], row["publisher"]) == ("الأمير الصغير", "دار \u200fNaufal")
+
+
 def test_iter_table_refuses_marc() -> None:
     with pytest.raises(IngestError, match="reads CSV and XLSX"):
         list(iter_table(b"00000", file="x.mrc", format=Format.MARC21))

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from fundplanner.errors import ReferenceDataError
+from fundplanner.ingest.cells import BIDI_CONTROLS, trim
 from fundplanner.ingest.marcdata import DataField, MarcRecord
 from fundplanner.model import RAW_KEYS, RawRow
 from fundplanner.reference import load_toml, reference_path
@@ -375,9 +376,9 @@ class Cleaning:
 
 
 def clean_text(value: str) -> str | None:
-    """Whitespace trimmed; None when nothing is left."""
-    value = value.strip()
-    return value or None
+    """White space and edge direction marks trimmed (:func:`~fundplanner.ingest.cells.trim`);
+    None when nothing is left."""
+    return trim(value) or None
 
 
 def make_isbd_cleaner(cleaning: Cleaning) -> Cleaner:
@@ -390,11 +391,13 @@ def make_isbd_cleaner(cleaning: Cleaning) -> Cleaner:
     (``[Paris]``, a supplied element) are removed when there are none inside.
     """
     # Stripping marks and blanks together from the right is the same as removing one mark,
-    # then blanks, until neither is left ("Paris :" -> "Paris", "340 p. ;" -> "340 p.").
-    trailing = "".join(sorted(set("".join(cleaning.trailing_punctuation)) | set(_BLANKS)))
+    # then blanks, until neither is left ("Paris :" -> "Paris", "340 p. ;" -> "340 p."); the
+    # direction marks of Arabic fields go with them ("سياسة الغد :\u202a" -> "سياسة الغد").
+    marks = set("".join(cleaning.trailing_punctuation)) | set(_BLANKS) | set(BIDI_CONTROLS)
+    trailing = "".join(sorted(marks))
 
     def clean(value: str) -> str | None:
-        value = value.lstrip().rstrip(trailing)
+        value = trim(value).rstrip(trailing)
         if len(value) > 3 and value[-1] == "." and value[-4:-1].isalpha():
             value = value[:-1]
         if value and (value[0] == "[" or value[-1] == "]"):
@@ -428,7 +431,7 @@ def make_year_cleaner(cleaning: Cleaning) -> Cleaner:
     def clean(value: str) -> str | None:
         if "[" in value or "]" in value:
             value = value.replace("[", "").replace("]", "")
-        value = value.strip().rstrip(".,;:/ ")
+        value = trim(value).rstrip(".,;:/ ")
         if value and not value[0].isdigit():
             value = _drop_date_prefix(value, prefixes)
         if not value.strip(fill):

@@ -66,6 +66,7 @@ from fundplanner.errors import (
     ReferenceDataError,
     Severity,
 )
+from fundplanner.ingest.cells import trim
 from fundplanner.ingest.sniff import Format
 from fundplanner.model import RAW_KEYS, RawRow
 from fundplanner.reference import load_toml
@@ -680,7 +681,7 @@ def build_row(
         if column.index >= width:
             continue
         cell = cells[column.index]
-        value = cell.strip() if type(cell) is str else _cell_value(cell, column.key)
+        value = trim(cell) if type(cell) is str else _cell_value(cell, column.key)
         if not value:
             continue
         key = column.key
