@@ -17,6 +17,12 @@ BIDI_CONTROLS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2
 def trim(value: str) -> str:
     """``value`` without white space or bidirectional controls at either end."""
     value = value.strip()
+    if value and (value[0] in BIDI_CONTROLS or value[-1] in BIDI_CONTROLS):
+        return _trim_marks(value)
+    return value  # the common case: one strip, two character tests
+
+
+def _trim_marks(value: str) -> str:
     while value and (value[0] in BIDI_CONTROLS or value[-1] in BIDI_CONTROLS):
         value = value.strip(BIDI_CONTROLS).strip()
     return value

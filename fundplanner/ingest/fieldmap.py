@@ -397,7 +397,10 @@ def make_isbd_cleaner(cleaning: Cleaning) -> Cleaner:
     trailing = "".join(sorted(marks))
 
     def clean(value: str) -> str | None:
-        value = trim(value).rstrip(trailing)
+        value = value.lstrip()
+        if value and value[0] in BIDI_CONTROLS:
+            value = trim(value)
+        value = value.rstrip(trailing)  # the marks at the end go with the punctuation
         if len(value) > 3 and value[-1] == "." and value[-4:-1].isalpha():
             value = value[:-1]
         if value and (value[0] == "[" or value[-1] == "]"):
