@@ -28,6 +28,10 @@ from fundplanner import money
         ("Prix : 15 JOD", 15.0, "JOD"),
         ("40 ILS", 40.0, "ILS"),
         ("120 F", 120.0, "FRF"),
+        ("95 FF", 95.0, "FRF"),  # francs français in older French lists
+        ("Br. : 350 FB", 350.0, "BEF"),  # francs belges
+        ("DM 24,80", 24.8, "DEM"),
+        ("12 FS", 12.0, "CHF"),  # francs suisses
         ("12.5", 12.5, None),
         ("gratuit", 0.0, None),
         ("Free", 0.0, None),
