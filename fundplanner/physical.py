@@ -480,8 +480,10 @@ def _estimate(
     notes: list[str] = []
     count = _plausible(volumes, model.volumes_range, "volumes", notes)
     sets = 1 if count is None else int(count)
-    per_volume = None if pages is None or sets == 1 else pages / sets
-    good_pages = _plausible(pages if sets == 1 else per_volume, model.pages_range, "pages", notes)
+    if sets > 1 and isinstance(pages, int | float):  # a set's pages are checked per volume
+        good_pages = _plausible(pages / sets, model.pages_range, "pages per volume", notes)
+    else:
+        good_pages = _plausible(pages, model.pages_range, "pages", notes)
     good_height = _plausible(height_cm, model.height_range, "height", notes)
     good_weight = (
         None if weight_kg is None else _plausible(weight_kg, model.weight_range, "weight", notes)
