@@ -480,10 +480,9 @@ def _estimate(
     notes: list[str] = []
     count = _plausible(volumes, model.volumes_range, "volumes", notes)
     sets = 1 if count is None else int(count)
-    if sets > 1 and isinstance(pages, int | float):  # a set's pages are checked per volume
-        good_pages = _plausible(pages / sets, model.pages_range, "pages per volume", notes)
-    else:
-        good_pages = _plausible(pages, model.pages_range, "pages", notes)
+    low, high = model.pages_range  # per volume: a set of n volumes may have n times as many
+    good_total = _plausible(pages, (low * sets, high * sets), "pages", notes)
+    good_pages = None if good_total is None else good_total / sets  # per volume
     good_height = _plausible(height_cm, model.height_range, "height", notes)
     good_weight = (
         None if weight_kg is None else _plausible(weight_kg, model.weight_range, "weight", notes)
@@ -502,7 +501,7 @@ def _estimate(
     if sets > 1:
         notes.insert(0, f"{sets} volumes")
     return Physical(
-        pages=None if good_pages is None else round(good_pages * sets),  # the set's
+        pages=None if good_total is None else int(good_total),  # the set's
         height_cm=good_height,
         thickness_cm=round(thickness, 3),
         weight_kg=round(max(good_weight, model.min_weight_kg), 4),

@@ -182,7 +182,7 @@ def test_hardback_is_about_an_inch_and_in_the_hardcover_weight_range() -> None:
         ({"pages": 9000, "height_cm": 24.0, "volumes": 2}, "pages+height; 2 volumes", 9000,
          24.0),  # 4,500 pages a volume: plausible, although 9,000 for one book is not
         ({"pages": 30000, "height_cm": 24.0, "volumes": 2},
-         "category default; 2 volumes; pages per volume 15000 out of range 1-6000", None, 24.0),
+         "category default; 2 volumes; pages 30000 out of range 2-12000", None, 24.0),
         ({"pages": 200, "height_cm": 24.0, "volumes": 500},
          "pages+height; volumes 500 out of range 1-100", 200, 24.0),
     ],
