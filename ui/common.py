@@ -144,6 +144,12 @@ def percent(share: Any) -> str:
     return i18n.format_percent(share, lang())
 
 
+def figure(where: Any, name: str, value: str, caption: str) -> None:
+    """A metric whose small line under the value is a caption ("62 % of the target"), not a
+    change since last time: no arrow, no colour."""
+    where.metric(name, value, caption, delta_color="off", delta_arrow="off")
+
+
 def date(value: Any) -> str:
     return i18n.format_date(value, lang())
 

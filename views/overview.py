@@ -36,19 +36,17 @@ with common.guarded():
     else:
         target, selected = row["target_copies"] or 0, row["selected_copies"] or 0
         columns[1].metric(tr("overview.target"), common.number(target))
-        columns[2].metric(
+        common.figure(
+            columns[2],
             tr("overview.selected"),
             common.number(selected),
             tr("overview.of_target", share=common.percent(selected / target if target else 0)),
-            delta_color="off",
-            delta_arrow="off",
         )
-        columns[3].metric(
+        common.figure(
+            columns[3],
             tr("overview.cost"),
             common.money(row["cost_eur"]),
             tr("overview.of_budget", budget=common.money(row["budget_eur"])),
-            delta_color="off",
-            delta_arrow="off",
         )
 
     solved_row = row is not None and row["status"] is not None

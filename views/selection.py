@@ -237,7 +237,8 @@ with common.guarded():
     report = plan_row.get("report") or {}
     cols = st.columns(4)
     cols[0].metric(tr("selection.status"), tr(f"selection.status_{row['status']}"))
-    cols[1].metric(
+    common.figure(
+        cols[1],
         tr("selection.copies"),
         common.number(row["selected_copies"]),
         tr(
@@ -246,22 +247,18 @@ with common.guarded():
                 (row["selected_copies"] or 0) / row["target_copies"] if row["target_copies"] else 0
             ),
         ),
-        delta_color="off",
-        delta_arrow="off",
     )
-    cols[2].metric(
+    common.figure(
+        cols[2],
         tr("overview.cost"),
         common.money(row["cost_eur"]),
         tr("overview.of_budget", budget=common.money(row["budget_eur"])),
-        delta_color="off",
-        delta_arrow="off",
     )
-    cols[3].metric(
+    common.figure(
+        cols[3],
         tr("selection.shortfall"),
         common.number(row["shortfall"]),
         tr("selection.gap", gap=common.percent(row["gap"])),
-        delta_color="off",
-        delta_arrow="off",
     )
     notes = [*(report.get("notes") or []), *(report.get("messages") or [])]
     if notes:
