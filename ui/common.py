@@ -150,6 +150,16 @@ def figure(where: Any, name: str, value: str, caption: str) -> None:
     where.metric(name, value, caption, delta_color="off", delta_arrow="off")
 
 
+def shipping_figures(summary: dict[str, Any]) -> None:
+    """The four headline figures of a shipping plan (``ShippingPlan.summary()``), in a row:
+    cost, cartons, gross weight, copies bought locally."""
+    cols = st.columns(4)
+    cols[0].metric(tr("shipping.cost"), money(summary["total_cost_eur"]))
+    cols[1].metric(tr("shipping.cartons"), number(summary["cartons"]))
+    cols[2].metric(tr("shipping.weight"), number(summary["gross_kg"]))
+    cols[3].metric(tr("shipping.local"), number(summary["local_copies"]))
+
+
 def date(value: Any) -> str:
     return i18n.format_date(value, lang())
 

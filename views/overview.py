@@ -101,13 +101,7 @@ with common.guarded():
 
     if row is not None and row["status"] not in (None, "infeasible"):
         st.subheader(tr("overview.shipping"))
-        plan = data.ship(path, scenario, None, version)
-        summary = plan.summary()
-        cols = st.columns(4)
-        cols[0].metric(tr("shipping.cost"), common.money(summary["total_cost_eur"]))
-        cols[1].metric(tr("shipping.cartons"), common.number(summary["cartons"]))
-        cols[2].metric(tr("shipping.weight"), common.number(summary["gross_kg"]))
-        cols[3].metric(tr("shipping.local"), common.number(summary["local_copies"]))
+        common.shipping_figures(data.ship(path, scenario, None, version).summary())
 
     left, right = st.columns(2)
     with left:

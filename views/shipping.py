@@ -37,12 +37,7 @@ with common.guarded():
         key="shipping_mode",
     )
     plan = data.ship(path, scenario, mode, version)
-    summary = plan.summary()
-    cols = st.columns(4)
-    cols[0].metric(tr("shipping.cost"), common.money(summary["total_cost_eur"]))
-    cols[1].metric(tr("shipping.cartons"), common.number(summary["cartons"]))
-    cols[2].metric(tr("shipping.weight"), common.number(summary["gross_kg"]))
-    cols[3].metric(tr("shipping.local"), common.number(summary["local_copies"]))
+    common.shipping_figures(plan.summary())
     for message in plan.messages:
         st.caption(md(message))
 
