@@ -499,6 +499,7 @@ def test_a_file_read_in_parts_gives_the_table_of_one_piece(
         (1000, 12, 2, [83, 166, 250, 333, 416, 500, 583, 666, 750, 833, 875, 916, 958]),
         (100, 2, 2, [50, 75]),  # the first piece is never split
         (100, 1, 1, []),  # one piece: no cut
+        (100, 0, 2, []),  # no piece asked: no cut, no division by zero
     ],
 )
 def test_cut_targets_split_the_last_pieces_in_two(

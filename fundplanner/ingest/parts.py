@@ -41,6 +41,8 @@ def cut_targets(size: int, parts: int, last: int = 0) -> list[int]:
     time one core idles at the end, about halved). The other pieces keep their size, so a
     worker holds no more at once.
     """
+    if parts < 2:
+        return []  # one piece (or none asked): nothing to cut
     last = max(0, min(last, parts - 1))
     step = size / parts
     whole = [k * step for k in range(1, parts)]
