@@ -91,3 +91,19 @@ def test_a_fraction_in_a_whole_number_column_is_refused() -> None:
 
 def test_no_rows_give_the_empty_table() -> None:
     pd.testing.assert_frame_equal(to_candidate_frame([]), empty_candidates())
+
+
+@pytest.mark.parametrize(
+    ("rows", "column", "expected"),
+    [
+        # same number of keys, other keys: nothing is read from the wrong column
+        ([{"title": "a", "year": 1990}, {"title": "b", "pages": 3}], "year", [1990, None]),
+        ([{"title": "a", "year": 1990}, {"title": "b", "pages": 3}], "pages", [None, 3]),
+        ([{"title": "a"}, {"title": "b", "year": 2001}], "year", [None, 2001]),  # other sizes
+        ([{"title": "a"}, {"title": "b"}], "title", ["a", "b"]),  # one key each
+        ([{}, {}], "title", [None, None]),
+    ],
+)
+def test_rows_with_other_keys_keep_their_columns(rows: list, column: str, expected: list) -> None:
+    frame = to_candidate_frame(rows)
+    assert [None if value is pd.NA else value for value in frame[column].tolist()] == expected
