@@ -11,6 +11,7 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from helpers import time_limit
@@ -93,3 +94,34 @@ def test_scan_walks_the_whole_corpus_in_one_run(corpus_dir: Path, tmp_path: Path
     assert summary["kept"] > 5000
     assert summary["read"] == summary["kept"] + summary["rejected"]
     assert {"ara", "fre", "eng"} <= set(summary["by_language"])
+
+
+#: Corpus files with both the reader's problems (damaged records, encodings) and the
+#: normaliser's (ISBN, year, price…).
+MIXED_PROBLEMS = [
+    "marc4j__pride-and-prejudice-with-many-errors.mrc",
+    "Catmandu-MARC__bu_bibs.mrc",
+    "marc4j__008008027.mrc",
+    "mrrc-testbed__synthetic_malformed_bad_directory.mrc",
+    "mrrc__publication.xml",
+    "bibliostratus__mon_impr.tsv",
+]
+
+
+@pytest.mark.parametrize("name", MIXED_PROBLEMS)
+@pytest.mark.parametrize("batch", [7, 100])
+def test_batches_give_what_record_by_record_gives(
+    corpus_dir: Path, name: str, batch: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Records go through the stages in batches: the table and the problem list, in its
+    order (each record's problems where the reader and the normaliser found them), are those
+    of one record at a time."""
+    import fundplanner.ingest as ingest
+
+    path = corpus_dir / "marc" / name
+    monkeypatch.setattr(ingest, "STAGE_BATCH", 1)
+    one = read_catalogue(path)
+    monkeypatch.setattr(ingest, "STAGE_BATCH", batch)
+    batched = read_catalogue(path)
+    assert batched.problems == one.problems
+    pd.testing.assert_frame_equal(batched.titles, one.titles)

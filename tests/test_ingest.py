@@ -556,3 +556,23 @@ def test_several_files_are_linked_as_their_tables_joined(tmp_path: Path) -> None
     pd.testing.assert_frame_equal(result.titles, expected)
     assert (result.titles["work_group"] != result.titles["work_key"]).sum() == 1  # the translation
     pd.testing.assert_frame_equal(read_catalogues([first]).titles, own[0])
+
+
+@pytest.mark.parametrize("batch", [1, 2, 100])
+def test_problems_stay_in_record_order_whatever_the_batch(
+    batch: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Records go through the stages in batches; the reader's problem of record 2 still
+    comes between the normaliser's problems of records 1 and 3."""
+    records = [
+        _book(1, "fre", "978207061275X", _datafield("245", "10", ("a", "Un"))),  # bad check digit
+        _book(2, "fre", "9782070408504", _datafield("245", "10 (sic)", ("a", "Deux"))),
+        _book(3, "fre", "978207061275X", _datafield("245", "10", ("a", "Trois"))),
+    ]
+    monkeypatch.setattr(ingest_module, "STAGE_BATCH", batch)
+    result = read_catalogue(_catalogue_bytes(records, "marc21"), name="mixed.mrc")
+    assert [(p.record, p.field, p.kind) for p in result.problems] == [
+        (1, "020 $a", Kind.INVALID_ISBN),
+        (2, "245", Kind.UNREADABLE_RECORD),  # text between the indicators and $a dropped
+        (3, "020 $a", Kind.INVALID_ISBN),
+    ]

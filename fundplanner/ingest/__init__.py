@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from itertools import islice
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -266,19 +267,29 @@ def _read_part(job: _Job, data: bytes, encoding: Any = None) -> _Part:
     rows: list[dict[str, Any]] = []
     record_nos: list[int] = []
     records: set[int] = set()
+    problems = normaliser.problems
     batches = _raw_batches(data, job.format, file=job.file, mapping=job.mapping, encoding=encoding)
     for batch in batches:
+        raws: list[RawRow] = []
+        found: list[tuple[float, Problem]] = []  # the reader's, each after the rows before it
         for item in batch:
             if isinstance(item, Problem):
-                normaliser.problems.append(item)
+                found.append((len(raws) - 0.5, item))
                 if item.severity is Severity.ERROR and item.record is not None:
                     records.add(item.record)
                 continue
             records.add(item["record_no"])
-            row = normaliser.row(item)
+            raws.append(item)
+        first_problem = len(problems)
+        for raw, row in zip(raws, normaliser.rows(raws), strict=True):
             if row is not None:
                 rows.append(row)
-                record_nos.append(item["record_no"])
+                record_nos.append(raw["record_no"])
+        if found:  # each row's problems right after it, as if read one record at a time
+            position = {raw["record_no"]: index for index, raw in enumerate(raws)}
+            found.extend((position[p.record], p) for p in problems[first_problem:])
+            found.sort(key=itemgetter(0))
+            problems[first_problem:] = [problem for _, problem in found]
     titles = to_candidate_frame(rows)
     return _Part(
         titles=titles,
