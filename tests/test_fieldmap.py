@@ -13,6 +13,7 @@ from fundplanner.errors import ReferenceDataError
 from fundplanner.ingest.fieldmap import (
     WANTED_TAGS,
     extract,
+    extract_batch,
     load_field_map,
     parse_linkage,
     split_language_codes,
@@ -492,3 +493,32 @@ def test_extract_never_raises_and_keys_are_raw_keys(
     for key, value in row.items():
         if key not in ("record_no", "authors", "isbns", "languages", "original_languages"):
             assert isinstance(value, str) and value, key
+
+
+def test_a_batch_of_both_flavours_gives_each_record_its_own_map(data_dir: Path) -> None:
+    """Rules run batch-wise, one map per flavour: MARC21 and UNIMARC records interleaved in
+    one batch come out as each would alone, in their order."""
+    from fundplanner.ingest.iso2709 import iter_iso2709
+
+    def records(*names: str) -> list[MarcRecord]:
+        found = [item for name in names for item in iter_iso2709(fixture(name), file=name)]
+        return [item for item in found if isinstance(item, MarcRecord)]
+
+    def fixture(name: str) -> bytes:
+        return (data_dir / name).read_bytes()
+
+    marc21 = records(
+        "export_marc21_from_koha.mrc",
+        "iso2709_marc8_arabic_880.mrc",  # 880 pairs: the link index
+        "iso2709_leader_length_in_characters.mrc",
+    )
+    unimarc = records(
+        "export_unimarc_from_pmb.mrc", "iso2709_unimarc_utf8_blank_leader09_arabic_200.mrc"
+    )
+    assert {r.flavour for r in marc21} == {"marc21"} and {r.flavour for r in unimarc} == {"unimarc"}
+    mixed = [record for pair in zip(marc21, unimarc, strict=False) for record in pair]
+    mixed += marc21[len(unimarc) :] + unimarc[len(marc21) :]
+    batch = extract_batch(mixed)
+    assert [row["flavour"] for row in batch] == [record.flavour for record in mixed]
+    assert batch == [extract_batch([record])[0] for record in mixed]
+    assert all(row.get("title") for row in batch)

@@ -523,9 +523,10 @@ def _raw_batches(
         )
     else:
         records = iter_marcxml(data, file=file)
-    extract = fieldmap.extract
     while parsed := list(islice(records, STAGE_BATCH)):
-        yield [item if isinstance(item, Problem) else extract(item) for item in parsed]
+        marc = [item for item in parsed if not isinstance(item, Problem)]
+        extracted = iter(fieldmap.extract_batch(marc))
+        yield [item if isinstance(item, Problem) else next(extracted) for item in parsed]
 
 
 #: Largest catalogue a gzip file may expand to (a guard against decompression bombs).
