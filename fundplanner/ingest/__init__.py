@@ -496,7 +496,7 @@ def read_catalogues(
 
 #: Records taken through each stage together (parse, field map, then normalisation): a
 #: record-by-record pipeline runs the three stages' code in turn for every record, and was
-#: measured 20 % slower on a 2-core VM than batches of 100 (cold caches, 25,000 generated
+#: measured a quarter slower on a 2-core VM than batches of 100 (cold caches, 25,000 generated
 #: MARC21 records: 97-103 µs against 78-80 µs a record; batches of 10 to 300 all gained).
 #: The batch is small enough that its records never weigh on memory.
 STAGE_BATCH = 100
